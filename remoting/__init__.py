@@ -1,0 +1,1 @@
+"""RocketMQ remoting protocol: frames, header serializations, codes, headers, server and client."""

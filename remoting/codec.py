@@ -1,0 +1,257 @@
+"""Frame and header codecs, byte-exact with Apache RocketMQ 4.9.x.
+
+Pure functions, no I/O. Frame: int32 length (bytes after itself), int32 whose high byte is the serialize
+type and low 24 bits the header length, header, body. Sources: RemotingCommand.java (encode/decode,
+markProtocolType), RocketMQSerializable.java (binary header), NettyDecoder.java (frame limit).
+"""
+from __future__ import annotations
+
+import json
+import struct
+
+from .codes import LanguageCode, SerializeType
+from .command import RemotingCommand
+
+# NettyDecoder: LengthFieldBasedFrameDecoder(16777216) counts the 4-byte prefix against the limit.
+DEFAULT_MAX_FRAME_LENGTH = 16777216
+
+_INT = struct.Struct(">i")
+_UINT = struct.Struct(">I")
+_FRAME_PREFIX = struct.Struct(">II")
+_RMQ_FIXED = struct.Struct(">hBhii")  # code, language, version, opaque, flag
+
+_LANG_BY_CODE = {lc.value: lc.name for lc in LanguageCode}
+_LANG_BY_NAME = {lc.name: lc.value for lc in LanguageCode}
+
+
+class FrameError(Exception):
+    """The bytes are not a valid RocketMQ frame; the connection carrying them must be closed."""
+
+
+# ---------------------------------------------------------------- frames
+
+def frame_length(buf: bytes | bytearray | memoryview, max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH,
+                 offset: int = 0) -> int | None:
+    """Total size of the frame at `offset` in `buf` (prefix included), or None when the prefix is incomplete.
+
+    Raises FrameError for a length Java would refuse (over the limit, or too short to hold the type word).
+    """
+    if len(buf) - offset < 4:
+        return None
+    (length,) = _UINT.unpack_from(buf, offset)
+    if length + 4 > max_frame_length:
+        raise FrameError(f"frame length {length} exceeds the maximum {max_frame_length}")
+    if length < 4:
+        raise FrameError(f"frame length {length} is too small")
+    return length + 4
+
+
+def decode_frame(frame: bytes | bytearray | memoryview) -> RemotingCommand:
+    """Decode one whole frame, 4-byte length prefix included."""
+    mv = memoryview(frame)
+    if len(mv) < 8:
+        raise FrameError("frame shorter than 8 bytes")
+    length, ori = _FRAME_PREFIX.unpack_from(mv, 0)
+    if length + 4 != len(mv):
+        raise FrameError(f"frame length {length} does not match {len(mv) - 4} bytes")
+    header_len = ori & 0xFFFFFF
+    stype = (ori >> 24) & 0xFF
+    if header_len > length - 4:
+        raise FrameError(f"bad header length {header_len}")
+    header = mv[8:8 + header_len]
+    if stype == SerializeType.JSON:
+        cmd = decode_json_header(header)
+    elif stype == SerializeType.ROCKETMQ:
+        cmd = decode_rocketmq_header(header)
+    else:
+        raise FrameError(f"unknown serialize type {stype}")
+    body_len = length - 4 - header_len
+    # Java decodes a zero-length body as "no body".
+    cmd.body = bytes(mv[8 + header_len:]) if body_len > 0 else None
+    return cmd
+
+
+def encode_header(cmd: RemotingCommand) -> bytes:
+    if cmd.serialize_type == SerializeType.ROCKETMQ:
+        return encode_rocketmq_header(cmd)
+    return encode_json_header(cmd)
+
+
+def encode_frame_parts(cmd: RemotingCommand) -> list[bytes | memoryview]:
+    """The frame as buffers for transport.writelines: prefix+header, then body buffers without copying."""
+    header = encode_header(cmd)
+    body_len = cmd.body_len()
+    prefix = _FRAME_PREFIX.pack(4 + len(header) + body_len, (int(cmd.serialize_type) << 24) | len(header))
+    parts: list[bytes | memoryview] = [prefix + header]
+    if cmd.body is not None and len(cmd.body):
+        parts.append(cmd.body)
+    if cmd.body_parts:
+        parts.extend(cmd.body_parts)
+    return parts
+
+
+def encode_frame(cmd: RemotingCommand) -> bytes:
+    return b"".join(encode_frame_parts(cmd))
+
+
+# ---------------------------------------------------------------- JSON header (serialize type 0)
+
+def _ext_value(value: object) -> str | None:
+    # fastjson coerces map values to String: numbers and booleans become their text.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _int_field(obj: dict, key: str, default: int) -> int:
+    value = obj.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise FrameError(f"header field {key} is not a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise FrameError(f"header field {key} is not a number: {value!r}")
+
+
+def decode_json_header(header: bytes | memoryview) -> RemotingCommand:
+    try:
+        obj = json.loads(bytes(header).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise FrameError(f"bad JSON header: {e}") from None
+    if not isinstance(obj, dict):
+        raise FrameError("JSON header is not an object")
+    if "code" not in obj:
+        raise FrameError("JSON header has no code")
+    code = _int_field(obj, "code", 0)
+    language = obj.get("language", "JAVA")
+    if isinstance(language, int) and not isinstance(language, bool):
+        language = _LANG_BY_CODE.get(language, "OTHER")  # fastjson reads a number as the enum ordinal
+    elif not isinstance(language, str):
+        raise FrameError("JSON header language is not a string")
+    remark = obj.get("remark")
+    if remark is not None and not isinstance(remark, str):
+        remark = str(remark)
+    ext = obj.get("extFields")
+    ext_fields: dict[str, str] | None = None
+    if ext is not None:
+        if not isinstance(ext, dict):
+            raise FrameError("extFields is not an object")
+        ext_fields = {}
+        for k, v in ext.items():
+            sv = _ext_value(v)
+            if sv is not None:
+                ext_fields[k] = sv
+    return RemotingCommand(
+        code=code, language=language, version=_int_field(obj, "version", 0),
+        opaque=_int_field(obj, "opaque", 0), flag=_int_field(obj, "flag", 0),
+        remark=remark, ext_fields=ext_fields, serialize_type=SerializeType.JSON)
+
+
+def _jstr(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def encode_json_header(cmd: RemotingCommand) -> bytes:
+    """fastjson's layout: keys sorted, nulls omitted, language as its name, serializeTypeCurrentRPC present."""
+    parts = ['{"code":', str(cmd.code)]
+    if cmd.ext_fields is not None:
+        parts.append(',"extFields":{')
+        parts.append(",".join(f"{_jstr(k)}:{_jstr(v)}" for k, v in cmd.ext_fields.items() if v is not None))
+        parts.append("}")
+    parts.append(f',"flag":{cmd.flag},"language":{_jstr(cmd.language)},"opaque":{cmd.opaque}')
+    if cmd.remark is not None:
+        parts.append(f',"remark":{_jstr(cmd.remark)}')
+    parts.append(f',"serializeTypeCurrentRPC":"JSON","version":{cmd.version}}}')
+    return "".join(parts).encode("utf-8")
+
+
+# ---------------------------------------------------------------- ROCKETMQ binary header (serialize type 1)
+
+def _to_short(n: int) -> int:
+    return ((n + 0x8000) & 0xFFFF) - 0x8000  # Java (short) cast
+
+
+def _to_int(n: int) -> int:
+    return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+
+
+def encode_rocketmq_header(cmd: RemotingCommand) -> bytes:
+    lang = _LANG_BY_NAME.get(cmd.language, LanguageCode.OTHER)
+    out = bytearray(_RMQ_FIXED.pack(_to_short(cmd.code), lang, _to_short(cmd.version),
+                                    _to_int(cmd.opaque), _to_int(cmd.flag)))
+    remark = cmd.remark.encode("utf-8") if cmd.remark else b""
+    out += _INT.pack(len(remark))
+    out += remark
+    ext = bytearray()
+    if cmd.ext_fields:
+        for k, v in cmd.ext_fields.items():
+            if k is None or v is None:
+                continue
+            kb = k.encode("utf-8")
+            vb = v.encode("utf-8")
+            ext += struct.pack(">h", len(kb)) + kb + _INT.pack(len(vb)) + vb
+    out += _INT.pack(len(ext))
+    out += ext
+    return bytes(out)
+
+
+def decode_rocketmq_header(header: bytes | memoryview) -> RemotingCommand:
+    mv = memoryview(header)
+    n = len(mv)
+    if n < _RMQ_FIXED.size + 8:
+        raise FrameError("ROCKETMQ header too short")
+    code, lang, version, opaque, flag = _RMQ_FIXED.unpack_from(mv, 0)
+    pos = _RMQ_FIXED.size
+    (remark_len,) = _INT.unpack_from(mv, pos)
+    pos += 4
+    if remark_len < 0 or pos + remark_len + 4 > n:
+        raise FrameError("bad remark length")
+    remark = _utf8(mv[pos:pos + remark_len]) if remark_len else None  # length 0 decodes as null
+    pos += remark_len
+    (ext_len,) = _INT.unpack_from(mv, pos)
+    pos += 4
+    if ext_len < 0 or pos + ext_len > n:
+        raise FrameError("bad extFields length")
+    ext_fields: dict[str, str] | None = None
+    if ext_len:
+        ext_fields = {}
+        end = pos + ext_len
+        while pos < end:
+            if pos + 2 > end:
+                raise FrameError("truncated ext key length")
+            (klen,) = struct.unpack_from(">h", mv, pos)
+            pos += 2
+            if klen < 0 or pos + klen + 4 > end:
+                raise FrameError("bad ext key length")
+            key = _utf8(mv[pos:pos + klen]) if klen else None
+            pos += klen
+            (vlen,) = _INT.unpack_from(mv, pos)
+            pos += 4
+            if vlen < 0 or pos + vlen > end:
+                raise FrameError("bad ext value length")
+            value = _utf8(mv[pos:pos + vlen]) if vlen else None
+            pos += vlen
+            if key is not None and value is not None:
+                ext_fields[key] = value  # duplicate keys: last one wins, as in Java's HashMap
+    return RemotingCommand(code=code, language=_LANG_BY_CODE.get(lang, "OTHER"), version=version,
+                           opaque=opaque, flag=flag, remark=remark, ext_fields=ext_fields,
+                           serialize_type=SerializeType.ROCKETMQ)
+
+
+def _utf8(b: memoryview) -> str:
+    try:
+        return bytes(b).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FrameError(f"bad UTF-8 in header: {e}") from None

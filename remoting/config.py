@@ -1,0 +1,158 @@
+"""Java-style properties files and the typed config dataclasses they fill.
+
+One loader for every component (namesrv, broker, store): field names are the Java property names, values
+are parsed by the field's type, unknown keys are reported (the caller warns), bad values raise ConfigError.
+Also holds NettyServerConfig's keys (ServerConfig), which belong to this package.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """java.util.Properties.load: comments (# !), key=value / key:value / key value, continuations, escapes."""
+    out: dict[str, str] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].lstrip(" \t\f")
+        i += 1
+        if not line or line[0] in "#!":
+            continue
+        while _ends_with_continuation(line) and i < len(lines):
+            line = line[:-1] + lines[i].lstrip(" \t\f")
+            i += 1
+        if _ends_with_continuation(line):
+            line = line[:-1]
+        key, value = _split_key_value(line)
+        out[_unescape(key)] = _unescape(value)
+    return out
+
+
+def _ends_with_continuation(line: str) -> bool:
+    n = len(line) - len(line.rstrip("\\"))
+    return n % 2 == 1
+
+
+def _split_key_value(line: str) -> tuple[str, str]:
+    j = 0
+    while j < len(line):
+        c = line[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c in "=: \t\f":
+            break
+        j += 1
+    key = line[:j]
+    rest = line[j:].lstrip(" \t\f")
+    if rest[:1] in ("=", ":"):
+        rest = rest[1:].lstrip(" \t\f")
+    return key, rest
+
+
+def _unescape(s: str) -> str:
+    if "\\" not in s:
+        return s
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            n = s[i + 1]
+            if n == "u" and i + 6 <= len(s):
+                try:
+                    out.append(chr(int(s[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                except ValueError:
+                    pass
+            out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def read_properties_file(path: str) -> dict[str, str]:
+    with open(path, encoding="utf-8") as f:
+        return parse_properties(f.read())
+
+
+def _field_types(obj: Any) -> dict[str, type]:
+    hints = typing.get_type_hints(type(obj))
+    return {f.name: hints[f.name] for f in dataclasses.fields(obj)}
+
+
+def _convert(name: str, tp: Any, raw: str) -> Any:
+    s = raw.strip()
+    try:
+        if tp is bool:
+            if s.lower() not in ("true", "false"):
+                raise ValueError(raw)
+            return s.lower() == "true"
+        if tp is int:
+            return int(s)
+        if tp is float:
+            return float(s)
+    except ValueError:
+        raise ConfigError(f"bad value for {name}: {raw!r} (expected {tp.__name__})") from None
+    return raw
+
+
+def apply_properties(props: dict[str, str], *targets: Any) -> list[str]:
+    """Set every field of each target dataclass that `props` names; returns the keys no target knows."""
+    known: set[str] = set()
+    for target in targets:
+        for name, tp in _field_types(target).items():
+            known.add(name)
+            if name in props:
+                setattr(target, name, _convert(name, tp, props[name]))
+    return [k for k in props if k not in known]
+
+
+def format_properties(*targets: Any) -> str:
+    """`key=value` lines for every field, as MixAll.printObjectProperties / properties2String print them."""
+    lines = []
+    for target in targets:
+        for f in dataclasses.fields(target):
+            v = getattr(target, f.name)
+            if isinstance(v, bool):
+                v = "true" if v else "false"
+            lines.append(f"{f.name}={'' if v is None else v}")
+    return "\n".join(lines) + "\n"
+
+
+def config_items(*targets: Any) -> Iterable[tuple[str, Any]]:
+    for target in targets:
+        for f in dataclasses.fields(target):
+            yield f.name, getattr(target, f.name)
+
+
+@dataclass
+class ServerConfig:
+    """NettyServerConfig keys. Thread-pool and allocator keys are accepted for compatibility; the asyncio
+    server has no such pools, so they have no effect."""
+
+    listenPort: int = 8888
+    serverWorkerThreads: int = 8
+    serverCallbackExecutorThreads: int = 0
+    serverSelectorThreads: int = 3
+    serverOnewaySemaphoreValue: int = 256
+    serverAsyncSemaphoreValue: int = 64
+    serverChannelMaxIdleTimeSeconds: int = 120
+    serverSocketSndBufSize: int = 0
+    serverSocketRcvBufSize: int = 0
+    writeBufferHighWaterMark: int = 0
+    writeBufferLowWaterMark: int = 0
+    serverSocketBacklog: int = 1024
+    serverPooledByteBufAllocatorEnable: bool = True
+    useEpollNativeSelector: bool = False

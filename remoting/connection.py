@@ -1,0 +1,163 @@
+"""One RocketMQ connection as an asyncio Protocol: frames in and out, responses matched by opaque.
+
+The Protocol only slices frames and hands requests to a dispatcher; it is the same class on the server
+side and the client side, so both can receive requests (broker -> client calls) and responses.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import socket
+import time
+from typing import Callable, Protocol as TypingProtocol
+
+from .codec import DEFAULT_MAX_FRAME_LENGTH, FrameError, decode_frame, encode_frame_parts, frame_length
+from .codes import FLAG_ONEWAY
+from .command import RemotingCommand
+from .errors import RemotingSendRequestError, RemotingTimeoutError
+
+log = logging.getLogger("remoting")
+
+
+class RequestHandler(TypingProtocol):
+    def on_request(self, conn: "Connection", cmd: RemotingCommand) -> None: ...
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, handler: RequestHandler | None, *, max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH,
+                 on_open: Callable[["Connection"], None] | None = None,
+                 on_close: Callable[["Connection"], None] | None = None) -> None:
+        self._handler = handler
+        self._max_frame = max_frame_length
+        self._on_open = on_open
+        self._on_close = on_close
+        self._buf = bytearray()
+        self._pos = 0
+        self._pending: dict[int, asyncio.Future[RemotingCommand]] = {}
+        self._opaque = itertools.count(1)
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self.transport: asyncio.Transport | None = None
+        self.remote_addr = ""
+        self.closed = False
+        self.last_activity = time.monotonic()
+        self.closed_future: asyncio.Future[None] = asyncio.get_event_loop().create_future()
+
+    # ------------------------------------------------------------ asyncio callbacks
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            self.remote_addr = f"{peer[0]}:{peer[1]}"
+        if self._on_open:
+            self._on_open(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self.last_activity = time.monotonic()
+        buf = self._buf
+        buf += data
+        try:
+            while True:
+                avail = len(buf) - self._pos
+                n = frame_length(buf, self._max_frame, self._pos)
+                if n is None or avail < n:
+                    break
+                frame = bytes(buf[self._pos:self._pos + n])
+                self._pos += n
+                self._dispatch(decode_frame(frame))
+                if self.closed:
+                    return
+        except FrameError as e:
+            log.warning("closing connection %s: %s", self.remote_addr, e)
+            self.abort()
+            return
+        if self._pos:
+            if self._pos == len(buf):
+                buf.clear()
+            elif self._pos > 65536:
+                del buf[:self._pos]
+            else:
+                return
+            self._pos = 0
+
+    def _dispatch(self, cmd: RemotingCommand) -> None:
+        if cmd.is_response:
+            fut = self._pending.pop(cmd.opaque, None)
+            if fut is not None and not fut.done():
+                fut.set_result(cmd)
+            else:
+                log.debug("response with unknown opaque %s from %s dropped", cmd.opaque, self.remote_addr)
+        elif self._handler is not None:
+            self._handler.on_request(self, cmd)
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._writable.set()
+        pending, self._pending = self._pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(RemotingSendRequestError(f"connection to {self.remote_addr} closed"))
+        if not self.closed_future.done():
+            self.closed_future.set_result(None)
+        if self._on_close:
+            self._on_close(self)
+
+    # ------------------------------------------------------------ sending
+    def send(self, cmd: RemotingCommand) -> bool:
+        if self.closed or self.transport is None or self.transport.is_closing():
+            return False
+        self.transport.writelines(encode_frame_parts(cmd))
+        self.last_activity = time.monotonic()
+        return True
+
+    async def drain(self) -> None:
+        await self._writable.wait()
+
+    async def request(self, cmd: RemotingCommand, timeout: float) -> RemotingCommand:
+        """Send a request and wait for the response with the same opaque."""
+        cmd.opaque = next(self._opaque) & 0x7FFFFFFF
+        cmd.flag &= ~FLAG_ONEWAY
+        fut: asyncio.Future[RemotingCommand] = asyncio.get_running_loop().create_future()
+        self._pending[cmd.opaque] = fut
+        try:
+            if not self.send(cmd):
+                raise RemotingSendRequestError(f"connection to {self.remote_addr} is closed")
+            try:
+                return await asyncio.wait_for(fut, timeout)
+            except asyncio.TimeoutError:
+                raise RemotingTimeoutError(
+                    f"wait response on {self.remote_addr} timeout {int(timeout * 1000)}ms, code {cmd.code}") from None
+        finally:
+            self._pending.pop(cmd.opaque, None)
+
+    def oneway(self, cmd: RemotingCommand) -> None:
+        cmd.opaque = next(self._opaque) & 0x7FFFFFFF
+        cmd.flag |= FLAG_ONEWAY
+        if not self.send(cmd):
+            raise RemotingSendRequestError(f"connection to {self.remote_addr} is closed")
+
+    def close(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection now, without flushing: used for malformed input."""
+        if self.transport is not None and not self.closed:
+            self.closed = True
+            self.transport.abort()

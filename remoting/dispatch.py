@@ -1,0 +1,102 @@
+"""Request dispatch: a table code -> handler with a default, as NettyRemotingAbstract.processRequestCommand.
+
+A handler takes (connection, request) and returns a response, None (no response), or an awaitable of
+either. Sync handlers answer inline (no task per request); async ones run as tracked tasks.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import Awaitable, Callable, Mapping, Union
+
+from .codes import FLAG_RESPONSE, ResponseCode, SerializeType
+from .command import RemotingCommand
+from .connection import Connection
+from .headers import HeaderError
+
+log = logging.getLogger("remoting")
+
+HandlerResult = Union[RemotingCommand, None, Awaitable[Union[RemotingCommand, None]]]
+Handler = Callable[[Connection, RemotingCommand], HandlerResult]
+
+
+class Dispatcher:
+    def __init__(self, name: str = "remoting") -> None:
+        self.name = name
+        self._table: dict[int, Handler] = {}
+        self._default: Handler | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    def register(self, code: int, handler: Handler) -> None:
+        self._table[int(code)] = handler
+
+    def register_all(self, table: Mapping[int, Handler]) -> None:
+        for code, handler in table.items():
+            self.register(code, handler)
+
+    def set_default(self, handler: Handler | None) -> None:
+        self._default = handler
+
+    def codes(self) -> list[int]:
+        return sorted(self._table)
+
+    # ------------------------------------------------------------
+    def on_request(self, conn: Connection, cmd: RemotingCommand) -> None:
+        handler = self._table.get(cmd.code, self._default)
+        if handler is None:
+            # Java writes this even for oneway requests; remoting-level errors use the default (JSON) type.
+            self._send(conn, cmd, RemotingCommand(
+                code=ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+                remark=f" request type {cmd.code} not supported"), force=True)
+            return
+        try:
+            result = handler(conn, cmd)
+        except Exception as e:  # noqa: BLE001 - a processor failure must never take the loop down
+            self._fail(conn, cmd, e)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(self._finish(conn, cmd, result))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif result is not None:
+            self._send(conn, cmd, result)
+
+    async def _finish(self, conn: Connection, cmd: RemotingCommand, aw: Awaitable) -> None:
+        try:
+            result = await aw
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            self._fail(conn, cmd, e)
+            return
+        if result is not None:
+            self._send(conn, cmd, result)
+
+    def _fail(self, conn: Connection, cmd: RemotingCommand, exc: Exception) -> None:
+        if isinstance(exc, HeaderError):
+            log.warning("%s: bad header in request %s from %s: %s", self.name, cmd.code, conn.remote_addr, exc)
+        else:
+            log.exception("%s: processing request %s from %s failed", self.name, cmd.code, conn.remote_addr)
+        self._send(conn, cmd, RemotingCommand(code=ResponseCode.SYSTEM_ERROR, remark=str(exc) or type(exc).__name__))
+
+    @staticmethod
+    def _send(conn: Connection, request: RemotingCommand, response: RemotingCommand, force: bool = False) -> None:
+        if request.is_oneway and not force:
+            return
+        response.opaque = request.opaque
+        response.flag |= FLAG_RESPONSE
+        conn.send(response)
+
+    async def drain_tasks(self, timeout: float) -> int:
+        """Wait for in-flight handlers up to `timeout`, cancel the rest; returns how many were cancelled."""
+        if not self._tasks:
+            return 0
+        _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for t in pending:
+            t.cancel()
+        return len(pending)
+
+
+def json_response(code: int, remark: str | None = None) -> RemotingCommand:
+    return RemotingCommand(code=code, remark=remark, serialize_type=SerializeType.JSON)

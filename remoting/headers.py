@@ -1,0 +1,203 @@
+"""Typed request/response headers mapped to and from `extFields` (every value is a string on the wire).
+
+One dataclass per Java header class, field names exactly as the Java fields. `required()` marks Java's
+@CFNotNull. Decoding a missing required field or a value that does not parse raises HeaderError, which the
+dispatcher turns into an error response (Java would log and carry on with a null).
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T", bound="Header")
+
+_REQUIRED = "required"
+
+
+def required() -> Any:
+    return field(default=None, metadata={_REQUIRED: True})
+
+
+class HeaderError(Exception):
+    def __init__(self, header: str, key: str, kind: str, value: str | None = None) -> None:
+        self.header, self.key, self.kind, self.value = header, key, kind, value
+        if kind == "missing":
+            msg = f"the custom field <{key}> is null"
+        else:
+            msg = f"the custom field <{key}> of {header} has an invalid {kind} value: {value!r}"
+        super().__init__(msg)
+
+
+def _parse_bool(s: str) -> bool:
+    return s.strip().lower() == "true"  # Java Boolean.parseBoolean
+
+
+def _parse_int(s: str) -> int:
+    return int(s.strip())
+
+
+def _parse_float(s: str) -> float:
+    return float(s.strip())
+
+
+_PARSERS = {str: str, int: _parse_int, bool: _parse_bool, float: _parse_float}
+
+
+def _base_type(tp: Any) -> type:
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    return args[0] if args else tp
+
+
+class Header:
+    """Base of all headers; subclasses are slotted dataclasses."""
+
+    _spec: ClassVar[tuple[tuple[str, Any, bool], ...]]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+
+    @classmethod
+    def _fields(cls) -> tuple[tuple[str, Any, bool], ...]:
+        spec = cls.__dict__.get("_spec_cache")
+        if spec is None:
+            hints = typing.get_type_hints(cls)
+            spec = tuple((f.name, _base_type(hints[f.name]), bool(f.metadata.get(_REQUIRED)))
+                         for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+            setattr(cls, "_spec_cache", spec)
+        return spec
+
+    @classmethod
+    def decode(cls: type[T], ext_fields: dict[str, str] | None) -> T:
+        ext = ext_fields or {}
+        values: dict[str, Any] = {}
+        for name, tp, req in cls._fields():
+            raw = ext.get(name)
+            if raw is None:
+                if req:
+                    raise HeaderError(cls.__name__, name, "missing")
+                continue
+            try:
+                values[name] = _PARSERS[tp](raw)
+            except (ValueError, KeyError):
+                raise HeaderError(cls.__name__, name, tp.__name__, raw) from None
+        return cls(**values)
+
+    def encode(self) -> dict[str, str]:
+        """extFields for this header: null fields are left out, booleans as true/false."""
+        out: dict[str, str] = {}
+        for name, _tp, _req in self._fields():
+            v = getattr(self, name)
+            if v is None:
+                continue
+            out[name] = ("true" if v else "false") if isinstance(v, bool) else str(v)
+        return out
+
+
+# ---------------------------------------------------------------- namesrv headers (common/.../protocol/header/namesrv)
+
+@dataclass(slots=True)
+class RegisterBrokerRequestHeader(Header):
+    brokerName: str = required()
+    brokerAddr: str = required()
+    clusterName: str = required()
+    haServerAddr: str = required()
+    brokerId: int = required()
+    heartbeatTimeoutMillis: int | None = None  # 5.x
+    enableActingMaster: bool | None = None  # 5.x
+    compressed: bool | None = None
+    bodyCrc32: int | None = None
+
+
+@dataclass(slots=True)
+class RegisterBrokerResponseHeader(Header):
+    haServerAddr: str | None = None
+    masterAddr: str | None = None
+
+
+@dataclass(slots=True)
+class UnRegisterBrokerRequestHeader(Header):
+    brokerName: str = required()
+    brokerAddr: str = required()
+    clusterName: str = required()
+    brokerId: int = required()
+
+
+@dataclass(slots=True)
+class QueryDataVersionRequestHeader(Header):
+    brokerName: str = required()
+    brokerAddr: str = required()
+    clusterName: str = required()
+    brokerId: int = required()
+
+
+@dataclass(slots=True)
+class QueryDataVersionResponseHeader(Header):
+    changed: bool | None = None
+
+
+@dataclass(slots=True)
+class GetRouteInfoRequestHeader(Header):
+    topic: str = required()
+    acceptStandardJsonOnly: bool | None = None
+
+
+@dataclass(slots=True)
+class PutKVConfigRequestHeader(Header):
+    namespace: str = required()
+    key: str = required()
+    value: str = required()
+
+
+@dataclass(slots=True)
+class GetKVConfigRequestHeader(Header):
+    namespace: str = required()
+    key: str = required()
+
+
+@dataclass(slots=True)
+class GetKVConfigResponseHeader(Header):
+    value: str | None = None
+
+
+@dataclass(slots=True)
+class DeleteKVConfigRequestHeader(Header):
+    namespace: str = required()
+    key: str = required()
+
+
+@dataclass(slots=True)
+class GetKVListByNamespaceRequestHeader(Header):
+    namespace: str = required()
+
+
+@dataclass(slots=True)
+class WipeWritePermOfBrokerRequestHeader(Header):
+    brokerName: str = required()
+
+
+@dataclass(slots=True)
+class WipeWritePermOfBrokerResponseHeader(Header):
+    wipeTopicCount: int = required()
+
+
+@dataclass(slots=True)
+class AddWritePermOfBrokerRequestHeader(Header):
+    brokerName: str = required()
+
+
+@dataclass(slots=True)
+class AddWritePermOfBrokerResponseHeader(Header):
+    addTopicCount: int = required()
+
+
+@dataclass(slots=True)
+class DeleteTopicFromNamesrvRequestHeader(Header):
+    topic: str = required()
+    clusterName: str | None = None
+
+
+@dataclass(slots=True)
+class GetTopicsByClusterRequestHeader(Header):
+    cluster: str = required()
