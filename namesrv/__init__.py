@@ -1,0 +1,1 @@
+"""The NameServer: broker registrations, topic routes, KV config."""

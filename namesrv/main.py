@@ -1,0 +1,83 @@
+"""`namesrv` / `mqnamesrv`: the NameServer daemon (NamesrvStartup.java): -c FILE, -p, clean shutdown."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from remoting import runtime
+from remoting.codes import SerializeType
+from remoting.config import ConfigError, apply_properties, format_properties, read_properties_file
+
+from .config import NamesrvConfig, NamesrvConfiguration, default_server_config
+from .controller import NameServer
+from tools.logsetup import setup_logging
+
+log = logging.getLogger("namesrv")
+
+
+def build_configuration(args: argparse.Namespace) -> NamesrvConfiguration:
+    namesrv = NamesrvConfig()
+    server = default_server_config()
+    extra: dict[str, str] = {}
+    if args.config_file:
+        props = read_properties_file(args.config_file)
+        unknown = apply_properties(props, namesrv, server)
+        namesrv.configStorePath = args.config_file
+        extra = props
+        for key in unknown:
+            print(f"warning: unknown property {key} in {args.config_file} (ignored)", file=sys.stderr)
+        print(f"load config properties file OK, {args.config_file}")
+    return NamesrvConfiguration(namesrv, server, extra)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="mqnamesrv", description="RocketMQ-compatible NameServer")
+    p.add_argument("-c", "--configFile", dest="config_file", help="Name server config properties file")
+    p.add_argument("-p", "--printConfigItem", dest="print_config", action="store_true",
+                   help="Print all config items")
+    p.add_argument("-n", "--namesrvAddr", dest="namesrv_addr", help="accepted for compatibility, unused")
+    return p.parse_args(argv)
+
+
+async def serve(configuration: NamesrvConfiguration) -> None:
+    ns = NameServer(configuration)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await ns.start()
+    msg = f"The Name Server boot success. serializeType={SerializeType.JSON.name}"
+    log.info("%s port=%d", msg, ns.server.port)
+    print(msg, flush=True)
+    await stop.wait()
+    log.info("shutting down")
+    await ns.stop()
+    log.info("name server stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        configuration = build_configuration(args)
+    except (OSError, ConfigError) as e:
+        print(f"mqnamesrv: {e}", file=sys.stderr)
+        return 1
+    if args.print_config:
+        sys.stdout.write(format_properties(configuration.namesrv, configuration.server))
+        return 0
+    setup_logging("namesrv")
+    log.info("config:\n%s", format_properties(configuration.namesrv, configuration.server).rstrip())
+    try:
+        runtime.run(serve(configuration))
+    except OSError as e:
+        log.error("name server failed to start: %s", e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Operator tools: mqadmin-compatible CLI, local runner, logging setup."""
