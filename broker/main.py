@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+IMPLEMENTED = False
+
 
 def main(argv: list[str] | None = None) -> int:
     print("mqbroker: the broker is not implemented yet in this version (NameServer only)", file=sys.stderr)
