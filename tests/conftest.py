@@ -1,0 +1,20 @@
+"""Shared fixtures: a temp working dir per test and a running NameServer daemon."""
+from __future__ import annotations
+
+import pytest
+
+from remoting.client import RemotingClient
+from tests.support.daemons import NamesrvProcess
+
+
+@pytest.fixture
+def namesrv(tmp_path):
+    with NamesrvProcess(tmp_path / "namesrv") as ns:
+        yield ns
+
+
+@pytest.fixture
+async def client():
+    c = RemotingClient()
+    yield c
+    await c.close()
