@@ -1,0 +1,45 @@
+"""Generate the README's table of supported request codes from the processors' own tables, so it stays
+honest: `python -m tools.status_table` prints it; a test checks README.md carries the current one."""
+from __future__ import annotations
+
+import sys
+
+from remoting.codes import RequestCode
+
+BEGIN = "<!-- status-table:begin -->"
+END = "<!-- status-table:end -->"
+
+# Codes each Java 4.9.7 daemon answers (codes.md); a row per code with where we stand.
+NAMESRV_CODES = [
+    RequestCode.PUT_KV_CONFIG, RequestCode.GET_KV_CONFIG, RequestCode.DELETE_KV_CONFIG,
+    RequestCode.REGISTER_BROKER, RequestCode.UNREGISTER_BROKER, RequestCode.GET_ROUTEINFO_BY_TOPIC,
+    RequestCode.GET_BROKER_CLUSTER_INFO, RequestCode.WIPE_WRITE_PERM_OF_BROKER,
+    RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, RequestCode.DELETE_TOPIC_IN_NAMESRV,
+    RequestCode.GET_KVLIST_BY_NAMESPACE, RequestCode.GET_TOPICS_BY_CLUSTER,
+    RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_NS, RequestCode.GET_UNIT_TOPIC_LIST,
+    RequestCode.GET_HAS_UNIT_SUB_TOPIC_LIST, RequestCode.GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST,
+    RequestCode.UPDATE_NAMESRV_CONFIG, RequestCode.GET_NAMESRV_CONFIG, RequestCode.QUERY_DATA_VERSION,
+    RequestCode.ADD_WRITE_PERM_OF_BROKER,
+]
+
+
+def supported_namesrv_codes() -> set[int]:
+    from namesrv.config import NamesrvConfig, NamesrvConfiguration, default_server_config
+    from namesrv.kv_config import KVConfig
+    from namesrv.processor import NamesrvProcessor
+    from namesrv.route_info import RouteInfo
+    cfg = NamesrvConfiguration(NamesrvConfig(), default_server_config())
+    return set(NamesrvProcessor(RouteInfo(), KVConfig("/nonexistent"), cfg).table())
+
+
+def render() -> str:
+    ns = supported_namesrv_codes()
+    rows = ["| code | name | daemon | status |", "|---:|---|---|---|"]
+    for code in sorted(NAMESRV_CODES):
+        rows.append(f"| {int(code)} | {code.name} | namesrv | {'supported' if code in ns else 'not yet'} |")
+    rows.append("| * | every broker request code | broker | not yet (issue #4) |")
+    return "\n".join([BEGIN, *rows, END])
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render() + "\n")
