@@ -100,10 +100,22 @@ class Connection(asyncio.Protocol):
             self._handler.on_request(self, cmd)
 
     def pause_writing(self) -> None:
+        # The peer is not reading what we write: stop reading its requests until it catches up, so a
+        # client that never reads cannot make our write buffer grow without bound.
         self._writable.clear()
+        if self.transport is not None and not self.closed:
+            try:
+                self.transport.pause_reading()
+            except (RuntimeError, AttributeError):
+                pass
 
     def resume_writing(self) -> None:
         self._writable.set()
+        if self.transport is not None and not self.closed:
+            try:
+                self.transport.resume_reading()
+            except (RuntimeError, AttributeError):
+                pass
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

@@ -18,3 +18,10 @@ async def client():
     c = RemotingClient()
     yield c
     await c.close()
+
+
+
+def pytest_asyncio_loop_factories(config, item):
+    """Async tests run on uvloop, the loop the daemons use."""
+    import uvloop
+    return {"uvloop": uvloop.new_event_loop}

@@ -198,3 +198,20 @@ async def test_pipelined_frames_in_one_write_and_split_across_writes(server):
     got = [await _read_frame(reader) for _ in range(50)]
     assert [(r.opaque, r.remark) for r in got] == [(i, str(i)) for i in range(50)]
     writer.close()
+
+
+async def test_a_peer_that_never_reads_cannot_grow_our_write_buffer(server):
+    """While responses pile up unread, the server stops reading requests; nothing is lost once the peer reads."""
+    n = 20000
+    reader, writer = await _raw_exchange(server.addr, b"")
+    requests = b"".join(encode_frame(RemotingCommand(code=1000, opaque=i, body=b"x" * 200)) for i in range(n))
+    writer.write(requests)  # ~5 MB of requests, ~5 MB of responses that nobody reads yet
+    (conn,) = server.connections
+    deadline = asyncio.get_running_loop().time() + 10
+    while conn.transport.is_reading() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    assert not conn.transport.is_reading(), "server kept reading while its peer did not"
+    assert conn.transport.get_write_buffer_size() < 1 << 20
+    got = [await _read_frame(reader) for _ in range(n)]
+    assert [r.opaque for r in got] == list(range(n))
+    writer.close()
