@@ -5,7 +5,6 @@ Broker-side subcommands (updateTopic, topicStatus, consumerProgress, ...) arrive
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys

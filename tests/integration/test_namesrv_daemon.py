@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import random
 import signal
-import struct
 import subprocess
 import sys
 import time
 
-import pytest
 
 from remoting import fastjson
-from remoting.bodies import (PERM_READ, ClusterInfo, DataVersion, KVTable, TopicConfig, TopicList,
-                             TopicRouteData)
+from remoting.bodies import (PERM_READ, ClusterInfo, DataVersion, KVTable, TopicConfig, TopicList)
 from remoting.client import RemotingClient
-from remoting.codec import decode_frame, encode_frame
 from remoting.codes import RequestCode, ResponseCode, SerializeType
 from remoting.command import RemotingCommand, make_request
 from tests.support.brokers import register, register_request, route, unregister
@@ -242,50 +236,6 @@ def test_sigterm_and_sigint_shut_down_cleanly(tmp_path):
         assert ns.stop(sig) == 0
         assert "name server stopped" in ns.stderr()
         assert (ns.workdir / "logs" / "namesrv.log").read_text().count("name server stopped") == 1
-
-
-async def test_garbage_connections_never_stop_the_server_answering_others(namesrv, client):
-    """Random bytes, truncated frames, oversized lengths, bad JSON, non-UTF-8: each bad connection is closed
-    (or left waiting for the rest of a frame); the server keeps answering a healthy connection throughout."""
-    rnd = random.Random(7)
-    good = encode_frame(make_request(R.GET_ROUTEINFO_BY_TOPIC, {"topic": "T"}))
-    host, port = namesrv.addr.split(":")
-
-    def frame(header: bytes, stype: int = 0) -> bytes:
-        return struct.pack(">II", 4 + len(header), (stype << 24) | len(header)) + header
-
-    must_close = [
-        struct.pack(">I", 0xFFFFFFF0) + b"\x00" * 16,              # oversized length
-        struct.pack(">I", 2) + b"ab",                              # too short for the type word
-        frame(b"{not json"), frame(b"\xc3\x28{}"), frame(b"[]"), frame(b'{"x":1}'),
-        frame(b"\x00" * 3, stype=1), frame(b'{"code":1}', stype=9),
-        struct.pack(">II", 20, 500) + b"\x00" * 16,                # header length beyond frame
-    ] + [struct.pack(">I", rnd.randrange(1 << 25, 1 << 32)) + rnd.randbytes(rnd.randrange(0, 64)) for _ in range(20)]
-    may_wait = [good[:cut] for cut in (1, 3, 7, 20, len(good) - 1)] + [rnd.randbytes(rnd.randrange(1, 4))]
-
-    writers = []
-    for payload in must_close + may_wait:
-        reader, writer = await asyncio.open_connection(host, int(port))
-        writer.write(payload)
-        await writer.drain()
-        writers.append((reader, writer, payload in must_close))
-        # the healthy client is answered after every bad connection
-        resp = await client.invoke(namesrv.addr, make_request(R.GET_ROUTEINFO_BY_TOPIC, {"topic": "T"}), 3)
-        assert resp.code == ResponseCode.TOPIC_NOT_EXIST
-    for reader, writer, closes in writers:
-        if closes:
-            assert await asyncio.wait_for(reader.read(), 5) == b"", "server kept a malformed connection open"
-        writer.close()
-    assert namesrv.alive()
-    # a connection that sent half a frame can still finish it and be answered
-    reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(good[:10])
-    await writer.drain()
-    writer.write(good[10:])
-    prefix = await asyncio.wait_for(reader.readexactly(4), 5)
-    resp = decode_frame(prefix + await asyncio.wait_for(reader.readexactly(struct.unpack(">I", prefix)[0]), 5))
-    assert resp.code == ResponseCode.TOPIC_NOT_EXIST
-    writer.close()
 
 
 async def test_unknown_request_code_gets_an_answer(namesrv, client):
