@@ -10,7 +10,7 @@ import inspect
 import logging
 from typing import Awaitable, Callable, Mapping, Union
 
-from .codes import FLAG_RESPONSE, ResponseCode, SerializeType
+from .codes import FLAG_RESPONSE, ResponseCode
 from .command import RemotingCommand
 from .connection import Connection
 from .headers import HeaderError
@@ -96,7 +96,3 @@ class Dispatcher:
         for t in pending:
             t.cancel()
         return len(pending)
-
-
-def json_response(code: int, remark: str | None = None) -> RemotingCommand:
-    return RemotingCommand(code=code, remark=remark, serialize_type=SerializeType.JSON)

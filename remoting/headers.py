@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T", bound="Header")
 
@@ -51,12 +51,7 @@ def _base_type(tp: Any) -> type:
 
 
 class Header:
-    """Base of all headers; subclasses are slotted dataclasses."""
-
-    _spec: ClassVar[tuple[tuple[str, Any, bool], ...]]
-
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
+    """Base of all headers; subclasses are slotted dataclasses. The field spec is computed once per class."""
 
     @classmethod
     def _fields(cls) -> tuple[tuple[str, Any, bool], ...]:
