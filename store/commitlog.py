@@ -1,0 +1,173 @@
+"""The CommitLog: every message of every topic appended to one queue of mapped files (CommitLog.java).
+
+Appends run on the owner's thread. A record never spans files: when one (or a whole batch) does not fit
+with 8 bytes to spare, an 8-byte BLANK marker (remaining size, BLANK magic) closes the file and the data goes
+to the next one.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import message as m
+from .mapped_file import MappedFile
+from .mapped_file_queue import MappedFileQueue
+
+_BLANK = struct.Struct(">ii")
+
+
+@dataclass(slots=True)
+class AppendResult:
+    wrote_offset: int
+    wrote_bytes: int
+    msg_ids: list[str]
+    store_timestamp: int
+    queue_offsets: list[int]
+
+
+class MessageSizeExceeded(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class RecordCheck:
+    """What a scan finds at a position: a message (size > 0), a BLANK end-of-file marker, or invalid data."""
+    kind: str            # "msg", "blank", "invalid"
+    size: int = 0
+    msg: m.StoredMessage | None = None
+
+
+class CommitLog:
+    def __init__(self, directory: str, file_size: int) -> None:
+        self.queue = MappedFileQueue(directory, file_size)
+        self.file_size = file_size
+
+    def load(self) -> None:
+        self.queue.load()
+
+    # ------------------------------------------------------------ append
+    def append(self, records: list[bytearray], store_timestamp: int, store_host: tuple[str, int],
+               queue_offsets: list[int]) -> AppendResult:
+        """Append encoded records as one unit (one message, or a batch that stays in one file), patching each
+        record's queue offset, physical offset and store timestamp."""
+        total = sum(len(r) for r in records)
+        if total + m.END_FILE_MIN_BLANK_LENGTH > self.file_size:
+            raise MessageSizeExceeded(f"{total} bytes do not fit in a {self.file_size}-byte commit log file")
+        mf = self.queue.get_last(0)
+        if total + m.END_FILE_MIN_BLANK_LENGTH > mf.free:
+            self._close_file(mf)
+            mf = self.queue.get_last(0)
+        base = mf.file_from_offset + mf.wrote_position
+        phys = base
+        ids = []
+        for rec, qoff in zip(records, queue_offsets):
+            sys_flag = m._I32.unpack_from(rec, m.SYSFLAG_POSITION)[0]
+            struct.pack_into(">qq", rec, m.QUEUE_OFFSET_POSITION, qoff, phys)
+            m._I64.pack_into(rec, m.store_timestamp_position(sys_flag), store_timestamp)
+            ids.append(m.offset_msg_id(store_host, phys))
+            phys += len(rec)
+        if len(records) == 1:
+            mf.append(records[0])
+        else:
+            mf.append(b"".join(records))
+        mf.store_timestamp = store_timestamp
+        return AppendResult(base, total, ids, store_timestamp, queue_offsets)
+
+    def _close_file(self, mf: MappedFile) -> None:
+        mf.write_at(mf.wrote_position, _BLANK.pack(mf.free, m.BLANK_MAGIC_CODE))
+        mf.wrote_position = mf.size
+
+    # ------------------------------------------------------------ read
+    def min_offset(self) -> int:
+        return self.queue.min_offset()
+
+    def max_offset(self) -> int:
+        return self.queue.max_offset()
+
+    def view(self, offset: int, size: int) -> memoryview | None:
+        mf = self.queue.find(offset)
+        if mf is None:
+            return None
+        pos = offset - mf.file_from_offset
+        if pos + size > mf.wrote_position:
+            return None
+        return mf.view(pos, size)
+
+    def record_size_at(self, offset: int) -> int:
+        mf = self.queue.find(offset)
+        if mf is None:
+            return 0
+        pos = offset - mf.file_from_offset
+        if pos + 4 > mf.wrote_position:
+            return 0
+        return m._I32.unpack_from(mf.mm, pos)[0]
+
+    def message_at(self, offset: int, check_crc: bool = False) -> m.StoredMessage | None:
+        size = self.record_size_at(offset)
+        if size <= 0:
+            return None
+        mv = self.view(offset, size)
+        if mv is None:
+            return None
+        try:
+            return m.decode(mv, 0, check_crc=check_crc)
+        except m.RecordError:
+            return None
+        finally:
+            mv.release()
+
+    @staticmethod
+    def check_at(mf: MappedFile, pos: int, limit: int, check_crc: bool) -> RecordCheck:
+        """checkMessageAndReturnSize over a file's bytes up to `limit`."""
+        if pos + 8 > limit:
+            return RecordCheck("invalid")
+        size, magic = _BLANK.unpack_from(mf.mm, pos)
+        if magic == m.BLANK_MAGIC_CODE:
+            return RecordCheck("blank", size)
+        if magic != m.MESSAGE_MAGIC_CODE or size <= 0 or pos + size > limit:
+            return RecordCheck("invalid")
+        try:
+            msg = m.decode(mf.mm[pos:pos + size], 0, check_crc=check_crc)
+        except m.RecordError:
+            return RecordCheck("invalid")
+        return RecordCheck("msg", size, msg)
+
+    def scan(self, from_offset: int, check_crc: bool = False,
+             up_to: int | None = None) -> Iterator[tuple[int, m.StoredMessage]]:
+        """Yield (physical offset, message) of every valid record from `from_offset` to the end of valid data
+        (or `up_to`), stepping over BLANK markers to the next file."""
+        offset = from_offset
+        end = self.max_offset() if up_to is None else up_to
+        while offset < end:
+            mf = self.queue.find(offset)
+            if mf is None:
+                return
+            pos = offset - mf.file_from_offset
+            chk = self.check_at(mf, pos, mf.wrote_position, check_crc)
+            if chk.kind == "blank":
+                offset = mf.file_from_offset + self.file_size
+                continue
+            if chk.kind != "msg":
+                return
+            yield offset, chk.msg
+            offset += chk.size
+
+    def valid_end(self, start_file_index: int, check_crc: bool) -> int:
+        """Offset just past the last valid record, scanning files from `start_file_index` (recovery)."""
+        files = self.queue.files
+        if not files:
+            return 0
+        start_file_index = max(0, min(start_file_index, len(files) - 1))
+        for i in range(start_file_index, len(files)):
+            mf = files[i]
+            pos = 0
+            while True:
+                chk = self.check_at(mf, pos, self.file_size, check_crc)
+                if chk.kind == "msg":
+                    pos += chk.size
+                    continue
+                if chk.kind == "blank" and i + 1 < len(files):
+                    break  # the file ends here; go on with the next one
+                return mf.file_from_offset + pos
+        return files[-1].file_from_offset + self.file_size

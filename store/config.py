@@ -1,0 +1,81 @@
+"""MessageStoreConfig: Java property names and defaults (store/.../config/MessageStoreConfig.java, 4.9.7)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _default_root() -> str:
+    return os.path.join(os.path.expanduser("~"), "store")
+
+
+@dataclass
+class MessageStoreConfig:
+    storePathRootDir: str = field(default_factory=_default_root)
+    storePathCommitLog: str = ""           # empty = <root>/commitlog
+    mappedFileSizeCommitLog: int = 1073741824
+    mappedFileSizeConsumeQueue: int = 300000 * 20
+    flushIntervalCommitLog: int = 500
+    flushCommitLogTimed: bool = True
+    flushIntervalConsumeQueue: int = 1000
+    cleanResourceInterval: int = 10000
+    deleteCommitLogFilesInterval: int = 100
+    deleteConsumeQueueFilesInterval: int = 100
+    destroyMapedFileIntervalForcibly: int = 120000
+    redeleteHangedFileInterval: int = 120000
+    deleteWhen: str = "04"
+    diskMaxUsedSpaceRatio: int = 75
+    fileReservedTime: int = 72
+    maxMessageSize: int = 4194304
+    checkCRCOnRecover: bool = True
+    flushCommitLogLeastPages: int = 4
+    flushConsumeQueueLeastPages: int = 2
+    flushCommitLogThoroughInterval: int = 10000
+    flushConsumeQueueThoroughInterval: int = 60000
+    maxTransferBytesOnMessageInMemory: int = 262144
+    maxTransferCountOnMessageInMemory: int = 32
+    maxTransferBytesOnMessageInDisk: int = 65536
+    maxTransferCountOnMessageInDisk: int = 8
+    accessMessageInMemoryMaxRatio: int = 40
+    messageIndexEnable: bool = True
+    maxHashSlotNum: int = 5000000
+    maxIndexNum: int = 5000000 * 4
+    maxMsgsNumBatch: int = 64
+    messageIndexSafe: bool = False
+    brokerRole: str = "ASYNC_MASTER"
+    flushDiskType: str = "ASYNC_FLUSH"
+    syncFlushTimeout: int = 5000
+    messageDelayLevel: str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
+    cleanFileForciblyEnable: bool = True
+    warmMapedFileEnable: bool = False
+    defaultQueryMaxNum: int = 32
+    # system properties in Java (rocketmq.broker.diskSpaceWarningLevelRatio / CleanForciblyRatio)
+    diskSpaceWarningLevelRatio: float = 0.90
+    diskSpaceCleanForciblyRatio: float = 0.85
+
+    @property
+    def commitlog_dir(self) -> str:
+        return self.storePathCommitLog or os.path.join(self.storePathRootDir, "commitlog")
+
+    @property
+    def consume_queue_dir(self) -> str:
+        return os.path.join(self.storePathRootDir, "consumequeue")
+
+    @property
+    def index_dir(self) -> str:
+        return os.path.join(self.storePathRootDir, "index")
+
+    @property
+    def cq_file_size(self) -> int:
+        return -(-self.mappedFileSizeConsumeQueue // 20) * 20  # rounded up to whole entries
+
+    @property
+    def sync_flush(self) -> bool:
+        return self.flushDiskType == "SYNC_FLUSH"
+
+    def delay_levels_ms(self) -> dict[int, int]:
+        units = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+        out = {}
+        for i, item in enumerate(self.messageDelayLevel.split(), start=1):
+            out[i] = int(item[:-1]) * units[item[-1]]
+        return out

@@ -1,0 +1,174 @@
+"""ConsumeQueue: per topic/queueId, 20-byte entries (commitlog offset i64, size i32, tags code i64) at
+position logicalOffset*20 (ConsumeQueue.java)."""
+from __future__ import annotations
+
+import logging
+import os
+import struct
+
+from .mapped_file_queue import MappedFileQueue
+
+log = logging.getLogger("store")
+
+CQ_UNIT = 20
+_ENTRY = struct.Struct(">qiq")
+BLANK_ENTRY = _ENTRY.pack(0, 0x7FFFFFFF, 0)  # fillPreBlank
+
+
+class ConsumeQueue:
+    def __init__(self, root: str, topic: str, queue_id: int, file_size: int) -> None:
+        self.topic = topic
+        self.queue_id = queue_id
+        self.file_size = file_size
+        self.queue = MappedFileQueue(os.path.join(root, topic, str(queue_id)), file_size)
+        self.max_physic_offset = -1       # end (offset + size) of the last entry written
+        self.min_logic_offset = 0         # byte position of the first valid entry
+
+    def load(self) -> None:
+        self.queue.load()
+
+    # ------------------------------------------------------------ recovery
+    def recover(self) -> None:
+        """Scan from the third-last file; the first invalid entry (offset < 0 or size <= 0) ends the data."""
+        files = self.queue.files
+        if not files:
+            return
+        start = max(0, len(files) - 3)
+        end_pos = files[start].file_from_offset
+        max_phys = -1
+        for mf in files[start:]:
+            pos = 0
+            while pos + CQ_UNIT <= self.file_size:
+                off, size, _tags = _ENTRY.unpack_from(mf.mm, pos)
+                if off < 0 or size <= 0 or (off == 0 and size == 0):
+                    break
+                if size != 0x7FFFFFFF:
+                    max_phys = off + size
+                pos += CQ_UNIT
+            end_pos = mf.file_from_offset + pos
+            if pos < self.file_size:
+                break
+        self.max_physic_offset = max_phys
+        self.queue.truncate_dirty(end_pos)
+
+    def truncate_dirty_logic_files(self, phy_offset: int) -> None:
+        """Drop every entry that points at or past `phy_offset` (commit log data that no longer exists)."""
+        for mf in reversed(list(self.queue.files)):
+            pos = 0
+            cut = None
+            while pos + CQ_UNIT <= mf.wrote_position:
+                off, size, _t = _ENTRY.unpack_from(mf.mm, pos)
+                if size == 0x7FFFFFFF:
+                    pos += CQ_UNIT
+                    continue
+                if off + size > phy_offset:
+                    cut = pos
+                    break
+                pos += CQ_UNIT
+            if cut is not None:
+                self.queue.truncate_dirty(mf.file_from_offset + cut)
+                continue
+            break
+        self._recompute_max_phys()
+
+    def _recompute_max_phys(self) -> None:
+        self.max_physic_offset = -1
+        for mf in reversed(self.queue.files):
+            pos = mf.wrote_position - CQ_UNIT
+            while pos >= 0:
+                off, size, _t = _ENTRY.unpack_from(mf.mm, pos)
+                if size != 0x7FFFFFFF and size > 0:
+                    self.max_physic_offset = off + size
+                    return
+                pos -= CQ_UNIT
+
+    def correct_min_offset(self, commitlog_min: int) -> None:
+        """The first entry pointing at data still in the commit log becomes the minimum."""
+        self.min_logic_offset = self.queue.min_offset()
+        for mf in self.queue.files:
+            pos = 0
+            while pos + CQ_UNIT <= mf.wrote_position:
+                off, size, _t = _ENTRY.unpack_from(mf.mm, pos)
+                if size != 0x7FFFFFFF and off >= commitlog_min:
+                    self.min_logic_offset = mf.file_from_offset + pos
+                    return
+                pos += CQ_UNIT
+            self.min_logic_offset = mf.file_from_offset + mf.wrote_position
+
+    # ------------------------------------------------------------ write
+    def put(self, cq_offset: int, phys: int, size: int, tags_code: int) -> bool:
+        if phys + size <= self.max_physic_offset:
+            return True  # already dispatched (recovery re-dispatches)
+        expect = cq_offset * CQ_UNIT
+        was_empty = not self.queue.files
+        mf = self.queue.get_last(expect)
+        if was_empty:
+            self.min_logic_offset = expect
+        current = mf.file_from_offset + mf.wrote_position
+        if expect < current:
+            log.warning("consume queue %s-%d: entry %d already written", self.topic, self.queue_id, cq_offset)
+            return True
+        while current < expect:
+            # a queue whose first entry is not at 0 (fillPreBlank), or a hole: blank entries keep positions
+            mf.append(BLANK_ENTRY)
+            current += CQ_UNIT
+            if mf.is_full():
+                mf = self.queue.get_last(current)
+        mf.append(_ENTRY.pack(phys, size, tags_code))
+        self.max_physic_offset = phys + size
+        return True
+
+    # ------------------------------------------------------------ read
+    def min_offset(self) -> int:
+        return self.min_logic_offset // CQ_UNIT
+
+    def max_offset(self) -> int:
+        return self.queue.max_offset() // CQ_UNIT
+
+    def entry(self, cq_offset: int) -> tuple[int, int, int] | None:
+        pos = cq_offset * CQ_UNIT
+        mf = self.queue.find(pos)
+        if mf is None:
+            return None
+        p = pos - mf.file_from_offset
+        if p + CQ_UNIT > mf.wrote_position:
+            return None
+        return _ENTRY.unpack_from(mf.mm, p)
+
+    def entries(self, cq_offset: int, max_count: int) -> list[tuple[int, int, int]]:
+        """Up to `max_count` entries from `cq_offset`, within one file (as Java's getIndexBuffer)."""
+        pos = cq_offset * CQ_UNIT
+        mf = self.queue.find(pos)
+        if mf is None:
+            return []
+        p = pos - mf.file_from_offset
+        n = min(max_count, (mf.wrote_position - p) // CQ_UNIT)
+        return [_ENTRY.unpack_from(mf.mm, p + i * CQ_UNIT) for i in range(max(0, n))]
+
+    def last_entry_phys_of(self, mf) -> int:
+        if mf.wrote_position < CQ_UNIT:
+            return -1
+        off, size, _t = _ENTRY.unpack_from(mf.mm, mf.wrote_position - CQ_UNIT)
+        return off
+
+    def delete_expired(self, commitlog_min: int) -> int:
+        """Delete files whose last entry points below `commitlog_min` (never the last file)."""
+        n = 0
+        while len(self.queue.files) > 1:
+            first = self.queue.files[0]
+            if self.last_entry_phys_of(first) < commitlog_min and first.is_full():
+                self.queue.delete_first()
+                n += 1
+            else:
+                break
+        self.correct_min_offset(commitlog_min)
+        return n
+
+    def flush(self, least_pages: int = 0) -> None:
+        self.queue.total_flush(least_pages)
+
+    def close(self) -> None:
+        self.queue.close()
+
+    def destroy(self) -> None:
+        self.queue.destroy()

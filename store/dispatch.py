@@ -1,0 +1,51 @@
+"""Dispatch (reput): from a commit-log offset onward, turn each stored record into its ConsumeQueue entry
+and Index entries. The same code serves normal appends, recovery and a replicating slave.
+
+Extra dispatchers (e.g. the broker's long-polling wake-up) are plain callables added to `listeners`; the
+store never imports the broker (CommitLogDispatcher / MessageArrivingListener in Java).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import message as m
+
+SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX"
+
+
+@dataclass(slots=True)
+class DispatchRequest:
+    topic: str
+    queue_id: int
+    commit_log_offset: int
+    msg_size: int
+    tags_code: int
+    store_timestamp: int
+    consume_queue_offset: int
+    keys: str | None
+    uniq_key: str | None
+    sys_flag: int
+    prepared_transaction_offset: int
+    properties: dict[str, str]
+
+
+def dispatch_request(msg: m.StoredMessage, offset: int, delay_levels: dict[int, int]) -> DispatchRequest:
+    props = msg.props
+    tags = props.get(m.PROPERTY_TAGS)
+    code = m.tags_code(tags)
+    if msg.topic == SCHEDULE_TOPIC and m.PROPERTY_DELAY_TIME_LEVEL in props:
+        # the schedule topic's tags code is the delivery time (ScheduleMessageService.computeDeliverTimestamp)
+        try:
+            level = int(props[m.PROPERTY_DELAY_TIME_LEVEL])
+        except ValueError:
+            level = 0
+        if delay_levels:
+            level = min(level, max(delay_levels))
+        code = msg.store_timestamp + delay_levels.get(level, 1000)
+    return DispatchRequest(msg.topic, msg.queue_id, offset, msg.store_size, code, msg.store_timestamp,
+                           msg.queue_offset, props.get(m.PROPERTY_KEYS), props.get(m.PROPERTY_UNIQ_KEY),
+                           msg.sys_flag, msg.prepared_transaction_offset, props)
+
+
+Listener = Callable[[DispatchRequest], None]

@@ -1,0 +1,265 @@
+"""The stored message record (CommitLog layout of Apache RocketMQ 4.9.x): encode, decode, and the helpers
+Java derives from it (properties string, String.hashCode tags code, offset message id). Pure functions.
+
+Layout (big-endian): totalSize i32, magic i32, bodyCRC i32, queueId i32, flag i32, queueOffset i64,
+physicalOffset i64, sysFlag i32, bornTimestamp i64, bornHost (4+4 or 16+4), storeTimestamp i64,
+storeHost (4+4 or 16+4), reconsumeTimes i32, preparedTransactionOffset i64, bodyLen i32, body,
+topicLen i8, topic, propertiesLen i16, properties.
+"""
+from __future__ import annotations
+
+import ipaddress
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+MESSAGE_MAGIC_CODE = -626843481      # 0xDAA320A7
+BLANK_MAGIC_CODE = -875286124        # 0xCBD43194
+END_FILE_MIN_BLANK_LENGTH = 8
+
+# MessageSysFlag
+COMPRESSED_FLAG = 0x1
+MULTI_TAGS_FLAG = 0x2
+TRANSACTION_NOT_TYPE = 0x0
+TRANSACTION_PREPARED_TYPE = 0x4
+TRANSACTION_COMMIT_TYPE = 0x8
+TRANSACTION_ROLLBACK_TYPE = 0xC
+BORNHOST_V6_FLAG = 0x10
+STOREHOSTADDRESS_V6_FLAG = 0x20
+
+NAME_VALUE_SEPARATOR = "\x01"
+PROPERTY_SEPARATOR = "\x02"
+PROPERTY_KEYS = "KEYS"
+PROPERTY_TAGS = "TAGS"
+PROPERTY_UNIQ_KEY = "UNIQ_KEY"
+PROPERTY_DELAY_TIME_LEVEL = "DELAY"
+
+QUEUE_OFFSET_POSITION = 20
+PHY_POS_POSITION = 28
+SYSFLAG_POSITION = 36
+
+MAX_TOPIC_LENGTH = 127
+MAX_PROPERTIES_LENGTH = 32767
+
+_HEAD = struct.Struct(">iiiiiqqiq")    # totalSize .. bornTimestamp (48 bytes)
+_I32 = struct.Struct(">i")
+_I64 = struct.Struct(">q")
+
+
+def transaction_type(sys_flag: int) -> int:
+    return sys_flag & 0xC
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    topic: str
+    body: bytes
+    queue_id: int = 0
+    flag: int = 0
+    queue_offset: int = 0
+    physical_offset: int = 0
+    sys_flag: int = 0
+    born_timestamp: int = 0
+    born_host: tuple[str, int] = ("127.0.0.1", 0)
+    store_timestamp: int = 0
+    store_host: tuple[str, int] = ("127.0.0.1", 0)
+    reconsume_times: int = 0
+    prepared_transaction_offset: int = 0
+    properties: str = ""        # the raw properties string, kept byte-exact
+    body_crc: int = 0
+    store_size: int = 0
+    extra: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def props(self) -> dict[str, str]:
+        return string_to_properties(self.properties)
+
+    @property
+    def tags(self) -> str | None:
+        return self.props.get(PROPERTY_TAGS)
+
+    def decompressed_body(self) -> bytes:
+        if self.sys_flag & COMPRESSED_FLAG:
+            return zlib.decompress(self.body)  # ZLIB (type bits 0 or 3); LZ4/ZSTD are not produced by 4.x clients
+        return self.body
+
+
+# ---------------------------------------------------------------- hosts
+
+def _host_bytes(host: tuple[str, int]) -> bytes:
+    ip = ipaddress.ip_address(host[0])
+    return ip.packed + _I32.pack(host[1])
+
+
+def _host_len(v6: bool) -> int:
+    return 20 if v6 else 8
+
+
+def is_v6(host: tuple[str, int]) -> bool:
+    return ":" in host[0]
+
+
+def host_flags(born_host: tuple[str, int], store_host: tuple[str, int]) -> int:
+    return (BORNHOST_V6_FLAG if is_v6(born_host) else 0) | (STOREHOSTADDRESS_V6_FLAG if is_v6(store_host) else 0)
+
+
+def _decode_host(buf, pos: int, v6: bool) -> tuple[str, int]:
+    n = 16 if v6 else 4
+    ip = ipaddress.ip_address(bytes(buf[pos:pos + n]))
+    return str(ip), _I32.unpack_from(buf, pos + n)[0]
+
+
+# ---------------------------------------------------------------- encode
+
+def body_crc(body: bytes) -> int:
+    return zlib.crc32(body) & 0x7FFFFFFF
+
+
+def record_length(body_len: int, topic_len: int, props_len: int, sys_flag: int) -> int:
+    """calMsgLength: 91 + body + topic + properties for IPv4 hosts, +12 per IPv6 host."""
+    born = _host_len(bool(sys_flag & BORNHOST_V6_FLAG))
+    store = _host_len(bool(sys_flag & STOREHOSTADDRESS_V6_FLAG))
+    return 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + born + 8 + store + 4 + 8 + 4 + body_len + 1 + topic_len + 2 + props_len
+
+
+class MessageTooLarge(ValueError):
+    pass
+
+
+def encode(msg: StoredMessage) -> bytearray:
+    """The stored bytes of `msg`; sysFlag's host bits are set from the hosts. queue/physical offsets and store
+    timestamp are written as given (the CommitLog patches them at append time)."""
+    topic = msg.topic.encode("utf-8")
+    props = msg.properties.encode("utf-8")
+    if len(topic) > MAX_TOPIC_LENGTH:
+        raise MessageTooLarge(f"topic length {len(topic)} > {MAX_TOPIC_LENGTH}")
+    if len(props) > MAX_PROPERTIES_LENGTH:
+        raise MessageTooLarge(f"properties length {len(props)} > {MAX_PROPERTIES_LENGTH}")
+    sys_flag = (msg.sys_flag & ~(BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG)) | host_flags(msg.born_host, msg.store_host)
+    total = record_length(len(msg.body), len(topic), len(props), sys_flag)
+    out = bytearray(total)
+    _HEAD.pack_into(out, 0, total, MESSAGE_MAGIC_CODE, body_crc(msg.body), msg.queue_id, msg.flag,
+                    msg.queue_offset, msg.physical_offset, sys_flag, msg.born_timestamp)
+    pos = _HEAD.size
+    bh = _host_bytes(msg.born_host)
+    out[pos:pos + len(bh)] = bh
+    pos += len(bh)
+    _I64.pack_into(out, pos, msg.store_timestamp)
+    pos += 8
+    sh = _host_bytes(msg.store_host)
+    out[pos:pos + len(sh)] = sh
+    pos += len(sh)
+    struct.pack_into(">iqi", out, pos, msg.reconsume_times, msg.prepared_transaction_offset, len(msg.body))
+    pos += 16
+    out[pos:pos + len(msg.body)] = msg.body
+    pos += len(msg.body)
+    out[pos] = len(topic)
+    pos += 1
+    out[pos:pos + len(topic)] = topic
+    pos += len(topic)
+    struct.pack_into(">h", out, pos, len(props))
+    pos += 2
+    out[pos:pos + len(props)] = props
+    return out
+
+
+def store_timestamp_position(sys_flag: int) -> int:
+    return _HEAD.size + _host_len(bool(sys_flag & BORNHOST_V6_FLAG))
+
+
+# ---------------------------------------------------------------- decode
+
+class RecordError(ValueError):
+    """Bytes at this position are not a valid message record (torn, corrupt or never written)."""
+
+
+def decode(buf, pos: int = 0, *, check_crc: bool = True, with_body: bool = True) -> StoredMessage:
+    """Decode the record starting at `pos`; validates magic, size and (optionally) body CRC."""
+    n = len(buf) - pos
+    if n < _HEAD.size:
+        raise RecordError("truncated record header")
+    total, magic, crc, queue_id, flag, queue_offset, phys, sys_flag, born_ts = _HEAD.unpack_from(buf, pos)
+    if magic != MESSAGE_MAGIC_CODE:
+        raise RecordError(f"bad magic {magic & 0xFFFFFFFF:#x}")
+    if total < 91 or total > n:
+        raise RecordError(f"bad total size {total}")
+    p = pos + _HEAD.size
+    born_v6 = bool(sys_flag & BORNHOST_V6_FLAG)
+    store_v6 = bool(sys_flag & STOREHOSTADDRESS_V6_FLAG)
+    try:
+        born_host = _decode_host(buf, p, born_v6)
+        p += _host_len(born_v6)
+        (store_ts,) = _I64.unpack_from(buf, p)
+        p += 8
+        store_host = _decode_host(buf, p, store_v6)
+        p += _host_len(store_v6)
+        reconsume, prepared, body_len = struct.unpack_from(">iqi", buf, p)
+        p += 16
+        if body_len < 0 or p + body_len > pos + total:
+            raise RecordError("bad body length")
+        body = bytes(buf[p:p + body_len])
+        p += body_len
+        topic_len = buf[p]
+        if topic_len > 127:
+            topic_len -= 256  # Java reads the byte signed
+        if topic_len < 0 or p + 1 + topic_len > pos + total:
+            raise RecordError("bad topic length")
+        topic = bytes(buf[p + 1:p + 1 + topic_len]).decode("utf-8")
+        p += 1 + topic_len
+        (props_len,) = struct.unpack_from(">h", buf, p)
+        p += 2
+        if props_len < 0 or p + props_len != pos + total:
+            raise RecordError("record length does not match its fields")
+        properties = bytes(buf[p:p + props_len]).decode("utf-8")
+    except (struct.error, IndexError, UnicodeDecodeError, ValueError) as e:
+        if isinstance(e, RecordError):
+            raise
+        raise RecordError(f"malformed record: {e}") from None
+    if check_crc and body_crc(body) != crc:
+        raise RecordError("body CRC mismatch")
+    return StoredMessage(topic=topic, body=body if with_body else b"", queue_id=queue_id, flag=flag,
+                         queue_offset=queue_offset, physical_offset=phys, sys_flag=sys_flag, born_timestamp=born_ts,
+                         born_host=born_host, store_timestamp=store_ts, store_host=store_host,
+                         reconsume_times=reconsume, prepared_transaction_offset=prepared, properties=properties,
+                         body_crc=crc, store_size=total)
+
+
+# ---------------------------------------------------------------- properties, hashes, ids
+
+def properties_to_string(props: dict[str, str]) -> str:
+    return PROPERTY_SEPARATOR.join(f"{k}{NAME_VALUE_SEPARATOR}{v}" for k, v in props.items() if v is not None)
+
+
+def string_to_properties(s: str) -> dict[str, str]:
+    """MessageDecoder.string2messageProperties: entries with an empty key or value are dropped."""
+    out: dict[str, str] = {}
+    if not s:
+        return out
+    for item in s.split(PROPERTY_SEPARATOR):
+        i = item.find(NAME_VALUE_SEPARATOR)
+        if len(item) >= 3 and 0 < i < len(item) - 1:
+            out[item[:i]] = item[i + 1:]
+    return out
+
+
+def java_string_hash(s: str) -> int:
+    """java.lang.String.hashCode over UTF-16 code units, as a signed 32-bit int."""
+    h = 0
+    data = s.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def tags_code(tags: str | None) -> int:
+    return java_string_hash(tags) if tags else 0
+
+
+def offset_msg_id(store_host: tuple[str, int], physical_offset: int) -> str:
+    return (_host_bytes(store_host) + _I64.pack(physical_offset)).hex().upper()
+
+
+def decode_offset_msg_id(msg_id: str) -> tuple[tuple[str, int], int]:
+    raw = bytes.fromhex(msg_id)
+    n = 4 if len(msg_id) == 32 else 16
+    return (str(ipaddress.ip_address(raw[:n])), _I32.unpack_from(raw, n)[0]), _I64.unpack_from(raw, n + 4)[0]

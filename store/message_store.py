@@ -1,0 +1,421 @@
+"""MessageStore: the facade the broker uses (DefaultMessageStore.java). Put, get, look-ups, stats; owns the
+commit log, consume queues, index, checkpoint, flush and cleanup services, and the load/recover/shutdown
+order. No network code.
+"""
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Protocol
+
+from . import message as m
+from .checkpoint import Checkpoint
+from .commitlog import CommitLog, MessageSizeExceeded
+from .config import MessageStoreConfig
+from .consume_queue import ConsumeQueue
+from .dispatch import DispatchRequest, Listener, dispatch_request
+from .flush import FlushService
+from .index_file import IndexService
+from .recovery import recover_commitlog
+from .results import GetResult, GetStatus, PutResult, PutStatus
+
+log = logging.getLogger("store")
+
+
+class MessageFilter(Protocol):
+    def is_matched_by_consume_queue(self, tags_code: int) -> bool: ...
+    def is_matched_by_commit_log(self, record: memoryview) -> bool: ...
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 8 << 30
+
+
+class MessageStore:
+    def __init__(self, config: MessageStoreConfig, store_host: tuple[str, int] = ("127.0.0.1", 10911),
+                 clock: Callable[[], int] | None = None) -> None:
+        self.config = config
+        self.store_host = store_host
+        self.clock = clock or (lambda: int(time.time() * 1000))
+        self.root = config.storePathRootDir
+        self.commitlog = CommitLog(config.commitlog_dir, config.mappedFileSizeCommitLog)
+        self.consume_queues: dict[tuple[str, int], ConsumeQueue] = {}
+        self.index = IndexService(config.index_dir, config.maxHashSlotNum, config.maxIndexNum, self.clock)
+        self.checkpoint: Checkpoint | None = None
+        self.topic_queue_table: dict[tuple[str, int], int] = {}   # next queue offset per topic/queue
+        self.listeners: list[Listener] = []
+        self.delay_levels = config.delay_levels_ms()
+        self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-flush")
+        self.flush = FlushService(self)
+        self.last_exit_ok = True
+        self.writeable = True
+        self.disk_full = False
+        self.shutting_down = False
+        self._lock_fd: int | None = None
+        self.memory_limit = _physical_memory() * config.accessMessageInMemoryMaxRatio // 100
+        self.stats = {"put_messages": 0, "put_bytes": 0, "get_messages": 0, "get_bytes": 0}
+
+    # ------------------------------------------------------------ lifecycle
+    def _path(self, name: str) -> str:
+        return os.path.join(self.root, name)
+
+    def load(self) -> None:
+        os.makedirs(self.root, exist_ok=True)
+        self._take_lock()
+        self.last_exit_ok = not os.path.exists(self._path("abort"))
+        self.commitlog.load()
+        self._load_consume_queues()
+        self.checkpoint = Checkpoint(self._path("checkpoint"))
+        if self.config.messageIndexEnable:
+            self.index.load(self.last_exit_ok, self.checkpoint.index_ts)
+        self.index.on_file_full = self._index_file_full
+        self._recover()
+        with open(self._path("abort"), "a"):
+            pass
+        log.info("store loaded from %s (last exit %s), commit log [%d, %d)", self.root,
+                 "OK" if self.last_exit_ok else "ABNORMAL", self.commitlog.min_offset(), self.commitlog.max_offset())
+
+    def _take_lock(self) -> None:
+        fd = os.open(self._path("lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        except OSError:
+            os.close(fd)
+            raise RuntimeError("Lock failed,MQ already started") from None
+        os.pwrite(fd, b"lock", 0)
+        self._lock_fd = fd
+
+    def _load_consume_queues(self) -> None:
+        root = self.config.consume_queue_dir
+        if not os.path.isdir(root):
+            return
+        for topic in os.listdir(root):
+            tdir = os.path.join(root, topic)
+            if not os.path.isdir(tdir):
+                continue
+            for qid in os.listdir(tdir):
+                if not qid.lstrip("-").isdigit():
+                    continue
+                cq = ConsumeQueue(root, topic, int(qid), self.config.cq_file_size)
+                cq.load()
+                self.consume_queues[(topic, int(qid))] = cq
+
+    def _recover(self) -> None:
+        cfg = self.config
+        for cq in self.consume_queues.values():
+            cq.recover()
+        cp = self.checkpoint
+        safe = cp.min_timestamp_index() if cfg.messageIndexEnable and cfg.messageIndexSafe else cp.min_timestamp()
+        if not self.commitlog.queue.files:
+            for cq in self.consume_queues.values():
+                cq.destroy()
+            self.consume_queues.clear()
+            return
+        start, end = recover_commitlog(self.commitlog, self.last_exit_ok, safe, cfg.checkCRCOnRecover)
+        for cq in self.consume_queues.values():
+            if cq.max_physic_offset > end:
+                cq.truncate_dirty_logic_files(end)
+        # re-dispatch: after a crash from the safe file; always anything the queues have not seen
+        reput_from = start if not self.last_exit_ok else self._max_dispatched(self.commitlog.min_offset())
+        for offset, msg in self.commitlog.scan(reput_from):
+            self._dispatch(dispatch_request(msg, offset, self.delay_levels))
+        cl_min = self.commitlog.min_offset()
+        for key, cq in self.consume_queues.items():
+            self.topic_queue_table[key] = cq.max_offset()
+            cq.correct_min_offset(cl_min)
+
+    def _max_dispatched(self, default: int) -> int:
+        best = default
+        for cq in self.consume_queues.values():
+            best = max(best, cq.max_physic_offset)
+        return best
+
+    def start(self) -> None:
+        self.flush.start()
+
+    async def shutdown(self) -> None:
+        """Stop background work, flush everything, write the checkpoint, then remove `abort`."""
+        self.shutting_down = True
+        await self.flush.stop()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.io, self.flush_all)
+        self.io.shutdown(wait=True)
+        self.close(clean=True)
+
+    def flush_all(self) -> None:
+        self.commitlog.queue.total_flush()
+        for cq in list(self.consume_queues.values()):
+            cq.flush()
+        self.index.flush()
+        last = self.commitlog.queue.last()
+        if self.checkpoint is not None and last is not None:
+            self.checkpoint.physic_ts = max(self.checkpoint.physic_ts, last.store_timestamp)
+            self.checkpoint.logics_ts = max(self.checkpoint.logics_ts, last.store_timestamp)
+            self.checkpoint.flush()
+
+    def close(self, clean: bool) -> None:
+        if clean and self.writeable:
+            try:
+                os.remove(self._path("abort"))
+            except FileNotFoundError:
+                pass
+        self.commitlog.queue.close()
+        for cq in self.consume_queues.values():
+            cq.close()
+        self.index.close()
+        if self.checkpoint:
+            self.checkpoint.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # ------------------------------------------------------------ put
+    def _check_put(self, msg: m.StoredMessage) -> PutStatus | None:
+        if self.shutting_down or not self.writeable or self.config.brokerRole == "SLAVE":
+            return PutStatus.SERVICE_NOT_AVAILABLE
+        if self.disk_full:
+            return PutStatus.SERVICE_NOT_AVAILABLE
+        if len(msg.topic.encode("utf-8")) > m.MAX_TOPIC_LENGTH:
+            return PutStatus.MESSAGE_ILLEGAL
+        if len(msg.properties.encode("utf-8")) > m.MAX_PROPERTIES_LENGTH:
+            return PutStatus.PROPERTIES_SIZE_EXCEEDED
+        if len(msg.body) > self.config.maxMessageSize:
+            return PutStatus.MESSAGE_ILLEGAL
+        return None
+
+    def put_message(self, msg: m.StoredMessage) -> PutResult:
+        return self.put_messages([msg])
+
+    def put_messages(self, msgs: list[m.StoredMessage]) -> PutResult:
+        """Append one message, or a batch as consecutive records in one file. Synchronous: the records are in
+        the page cache and dispatched when this returns; `wait_for_flush` adds the SYNC_FLUSH guarantee."""
+        if not msgs:
+            return PutResult(PutStatus.MESSAGE_ILLEGAL)
+        for msg in msgs:
+            bad = self._check_put(msg)
+            if bad is not None:
+                return PutResult(bad)
+        now = self.clock()
+        records = []
+        offsets = []
+        next_offsets: dict[tuple[str, int], int] = {}
+        for msg in msgs:
+            key = (msg.topic, msg.queue_id)
+            tx = m.transaction_type(msg.sys_flag)
+            if tx in (m.TRANSACTION_PREPARED_TYPE, m.TRANSACTION_ROLLBACK_TYPE):
+                offsets.append(0)   # half/rollback records get no consume-queue entry
+            else:
+                cur = next_offsets.get(key, self.topic_queue_table.get(key, 0))
+                offsets.append(cur)
+                next_offsets[key] = cur + 1
+            msg.store_host = self.store_host
+            msg.store_timestamp = now
+            try:
+                records.append(m.encode(msg))
+            except m.MessageTooLarge:
+                return PutResult(PutStatus.MESSAGE_ILLEGAL)
+        try:
+            result = self.commitlog.append(records, now, self.store_host, offsets)
+        except MessageSizeExceeded:
+            return PutResult(PutStatus.MESSAGE_ILLEGAL)
+        except OSError as e:
+            log.error("append failed: %s", e)
+            return PutResult(PutStatus.CREATE_MAPEDFILE_FAILED)
+        self.topic_queue_table.update(next_offsets)
+        phys = result.wrote_offset
+        for msg, rec, qoff in zip(msgs, records, offsets):
+            msg.queue_offset, msg.physical_offset, msg.store_size = qoff, phys, len(rec)
+            self._dispatch(dispatch_request(msg, phys, self.delay_levels))
+            phys += len(rec)
+        self.stats["put_messages"] += len(msgs)
+        self.stats["put_bytes"] += result.wrote_bytes
+        return PutResult(PutStatus.PUT_OK, result)
+
+    async def wait_for_flush(self, result: PutResult) -> PutResult:
+        """SYNC_FLUSH: complete only when a flush covering the records finished (FLUSH_DISK_TIMEOUT after
+        syncFlushTimeout). ASYNC_FLUSH: returns at once."""
+        if not result.ok or not self.config.sync_flush:
+            return result
+        end = result.append.wrote_offset + result.append.wrote_bytes
+        ok = await self.flush.group_commit(end, self.config.syncFlushTimeout / 1000)
+        return result if ok else PutResult(PutStatus.FLUSH_DISK_TIMEOUT, result.append)
+
+    async def put_message_async(self, msg: m.StoredMessage) -> PutResult:
+        return await self.wait_for_flush(self.put_message(msg))
+
+    # ------------------------------------------------------------ dispatch
+    def _dispatch(self, req: DispatchRequest) -> None:
+        tx = m.transaction_type(req.sys_flag)
+        if tx in (m.TRANSACTION_NOT_TYPE, m.TRANSACTION_COMMIT_TYPE):
+            cq = self.consume_queue(req.topic, req.queue_id, create=True)
+            cq.put(req.consume_queue_offset, req.commit_log_offset, req.msg_size, req.tags_code)
+            key = (req.topic, req.queue_id)
+            if self.topic_queue_table.get(key, 0) <= req.consume_queue_offset:
+                self.topic_queue_table[key] = req.consume_queue_offset + 1
+        if self.config.messageIndexEnable and tx != m.TRANSACTION_ROLLBACK_TYPE:
+            self.index.build(req.topic, req.uniq_key, req.keys, req.commit_log_offset, req.store_timestamp)
+        for listener in self.listeners:
+            listener(req)
+
+    def _index_file_full(self, end_ts: int) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.index_ts = end_ts
+
+    def consume_queue(self, topic: str, queue_id: int, create: bool = False) -> ConsumeQueue | None:
+        cq = self.consume_queues.get((topic, queue_id))
+        if cq is None and create:
+            cq = ConsumeQueue(self.config.consume_queue_dir, topic, queue_id, self.config.cq_file_size)
+            self.consume_queues[(topic, queue_id)] = cq
+        return cq
+
+    # ------------------------------------------------------------ get
+    def get_message(self, topic: str, queue_id: int, offset: int, max_msgs: int,
+                    msg_filter: MessageFilter | None = None, max_total_bytes: int | None = None) -> GetResult:
+        """DefaultMessageStore.getMessage: the stored records of a queue from `offset`, as memoryviews into the
+        commit log (no copies), with Java's status and next-offset rules (master: offsets are corrected)."""
+        cq = self.consume_queue(topic, queue_id)
+        if cq is None:
+            return GetResult(GetStatus.NO_MATCHED_LOGIC_QUEUE, 0, 0, 0)
+        lo, hi = cq.min_offset(), cq.max_offset()
+        if hi == 0:
+            return GetResult(GetStatus.NO_MESSAGE_IN_QUEUE, 0, lo, hi)
+        if offset < lo:
+            return GetResult(GetStatus.OFFSET_TOO_SMALL, lo, lo, hi)
+        if offset == hi:
+            return GetResult(GetStatus.OFFSET_OVERFLOW_ONE, offset, lo, hi)
+        if offset > hi:
+            return GetResult(GetStatus.OFFSET_OVERFLOW_BADLY, lo if lo == 0 else hi, lo, hi)
+        cfg = self.config
+        entries = cq.entries(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount is in CQ bytes
+        if not entries:
+            return GetResult(GetStatus.OFFSET_FOUND_NULL, self._roll_next_cq_file(cq, offset), lo, hi)
+        result = GetResult(GetStatus.NO_MATCHED_MESSAGE, offset, lo, hi)
+        cl_min = self.commitlog.min_offset()
+        max_phy = self.commitlog.max_offset()
+        total = 0
+        next_offset = offset
+        max_pulling = 0
+        for i, (phys, size, tags) in enumerate(entries):
+            next_offset = offset + i
+            if size == 0x7FFFFFFF:
+                continue
+            max_pulling = phys
+            in_disk = max_phy - phys > self.memory_limit
+            if self._batch_full(size, max_msgs, total, result.message_count, in_disk, max_total_bytes):
+                break
+            if phys < cl_min:
+                continue
+            if msg_filter is not None and not msg_filter.is_matched_by_consume_queue(tags):
+                continue
+            view = self.commitlog.view(phys, size)
+            if view is None:
+                if result.status != GetStatus.FOUND:
+                    result.status = GetStatus.MESSAGE_WAS_REMOVING
+                continue
+            if msg_filter is not None and not msg_filter.is_matched_by_commit_log(view):
+                view.release()
+                continue
+            result.buffers.append(view)
+            result.offsets.append(offset + i)
+            result.status = GetStatus.FOUND
+            total += size
+            next_offset = offset + i + 1
+        else:
+            next_offset = offset + len(entries)
+        result.next_begin_offset = next_offset
+        result.suggest_pulling_from_slave = (max_phy - max_pulling) > self.memory_limit
+        self.stats["get_messages"] += result.message_count
+        self.stats["get_bytes"] += total
+        return result
+
+    def _batch_full(self, size: int, max_msgs: int, total: int, count: int, in_disk: bool,
+                    max_total_bytes: int | None) -> bool:
+        if total == 0 or count == 0:
+            return False
+        if max_msgs <= count:
+            return True
+        cfg = self.config
+        limit_bytes = cfg.maxTransferBytesOnMessageInDisk if in_disk else cfg.maxTransferBytesOnMessageInMemory
+        limit_count = cfg.maxTransferCountOnMessageInDisk if in_disk else cfg.maxTransferCountOnMessageInMemory
+        if max_total_bytes is not None:
+            limit_bytes = max_total_bytes
+        return total + size > limit_bytes or count > limit_count - 1
+
+    def _roll_next_cq_file(self, cq: ConsumeQueue, offset: int) -> int:
+        per_file = self.config.cq_file_size // 20
+        return offset + per_file - offset % per_file
+
+    # ------------------------------------------------------------ look-ups
+    def look_message_by_offset(self, phys: int) -> m.StoredMessage | None:
+        return self.commitlog.message_at(phys)
+
+    def select_one_message_by_offset(self, phys: int, size: int | None = None) -> memoryview | None:
+        size = size or self.commitlog.record_size_at(phys)
+        return self.commitlog.view(phys, size) if size > 0 else None
+
+    def query_message(self, topic: str, key: str, max_num: int, begin: int, end: int) -> tuple[list[m.StoredMessage], int, int]:
+        offsets, last_ts, last_phy = self.index.query(topic, key, min(max_num, self.config.maxMsgsNumBatch), begin, end)
+        out = []
+        for phys in offsets:
+            msg = self.commitlog.message_at(phys)
+            if msg is not None and msg.topic == topic:
+                out.append(msg)
+        return out, last_ts, last_phy
+
+    def min_offset_in_queue(self, topic: str, queue_id: int) -> int:
+        cq = self.consume_queue(topic, queue_id)
+        return cq.min_offset() if cq else 0
+
+    def max_offset_in_queue(self, topic: str, queue_id: int) -> int:
+        cq = self.consume_queue(topic, queue_id)
+        return cq.max_offset() if cq else 0
+
+    def commit_log_offset_in_queue(self, topic: str, queue_id: int, cq_offset: int) -> int:
+        cq = self.consume_queue(topic, queue_id)
+        e = cq.entry(cq_offset) if cq else None
+        return e[0] if e else 0
+
+    def offset_in_queue_by_time(self, topic: str, queue_id: int, timestamp: int) -> int:
+        """Binary search of the consume queue by store time (ConsumeQueue.getOffsetInQueueByTime)."""
+        cq = self.consume_queue(topic, queue_id)
+        if cq is None:
+            return 0
+        lo, hi = cq.min_offset(), cq.max_offset() - 1
+        if hi < lo:
+            return 0
+        best = None
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            e = cq.entry(mid)
+            msg = self.commitlog.message_at(e[0]) if e else None
+            if msg is None:
+                lo = mid + 1
+                continue
+            if msg.store_timestamp < timestamp:
+                lo = mid + 1
+            else:
+                best = mid
+                hi = mid - 1
+        return best if best is not None else cq.max_offset()
+
+    def earliest_message_time(self, topic: str, queue_id: int) -> int:
+        cq = self.consume_queue(topic, queue_id)
+        if cq is None:
+            return -1
+        e = cq.entry(cq.min_offset())
+        msg = self.commitlog.message_at(e[0]) if e else None
+        return msg.store_timestamp if msg else -1
+
+    def runtime_info(self) -> dict[str, str]:
+        return {"commitLogMinOffset": str(self.commitlog.min_offset()),
+                "commitLogMaxOffset": str(self.commitlog.max_offset()),
+                "putMessageTimesTotal": str(self.stats["put_messages"]),
+                "putMessageSizeTotal": str(self.stats["put_bytes"]),
+                "getFoundTimesTotal": str(self.stats["get_messages"])}
