@@ -77,6 +77,7 @@ class MappedFileQueue:
             start = start_offset - start_offset % self.file_size
         else:
             start = last.file_from_offset + self.file_size
+        os.makedirs(self.directory, exist_ok=True)
         mf = self._allocate(os.path.join(self.directory, offset_to_file_name(start)), self.file_size)
         self.files.append(mf)
         return mf

@@ -292,7 +292,6 @@ class MessageStore:
             return GetResult(GetStatus.OFFSET_OVERFLOW_ONE, offset, lo, hi)
         if offset > hi:
             return GetResult(GetStatus.OFFSET_OVERFLOW_BADLY, lo if lo == 0 else hi, lo, hi)
-        cfg = self.config
         entries = cq.entries(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount is in CQ bytes
         if not entries:
             return GetResult(GetStatus.OFFSET_FOUND_NULL, self._roll_next_cq_file(cq, offset), lo, hi)
