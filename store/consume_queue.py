@@ -151,18 +151,15 @@ class ConsumeQueue:
         off, size, _t = _ENTRY.unpack_from(mf.mm, mf.wrote_position - CQ_UNIT)
         return off
 
-    def delete_expired(self, commitlog_min: int) -> int:
-        """Delete files whose last entry points below `commitlog_min` (never the last file)."""
-        n = 0
-        while len(self.queue.files) > 1:
-            first = self.queue.files[0]
-            if self.last_entry_phys_of(first) < commitlog_min and first.is_full():
-                self.queue.delete_first()
-                n += 1
-            else:
-                break
+    def detach_expired(self, commitlog_min: int) -> list:
+        """Take off the files whose last entry points below `commitlog_min` (never the last file) and correct
+        the minimum offset; the caller destroys the returned files."""
+        gone = []
+        files = self.queue.files
+        while len(files) > 1 and files[0].is_full() and self.last_entry_phys_of(files[0]) < commitlog_min:
+            gone.append(files.pop(0))
         self.correct_min_offset(commitlog_min)
-        return n
+        return gone
 
     def flush(self, least_pages: int = 0) -> None:
         self.queue.total_flush(least_pages)

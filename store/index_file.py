@@ -185,9 +185,11 @@ class IndexService:
                 break
         return out, last_ts, last_phy
 
-    def delete_expired(self, commitlog_min: int) -> None:
+    def detach_expired(self, commitlog_min: int) -> list[IndexFile]:
+        gone = []
         while len(self.files) > 1 and self.files[0].end_phy < commitlog_min:
-            self.files.pop(0).destroy()
+            gone.append(self.files.pop(0))
+        return gone
 
     def flush(self) -> None:
         for f in self.files:

@@ -50,12 +50,6 @@ class MappedFileQueue:
         last = self.last()
         return last.file_from_offset + last.wrote_position if last else 0
 
-    def flushed_where(self) -> int:
-        for mf in reversed(self.files):
-            if mf.flushed_position or mf is self.files[0]:
-                return mf.file_from_offset + mf.flushed_position
-        return 0
-
     def find(self, offset: int) -> MappedFile | None:
         if not self.files:
             return None
@@ -100,13 +94,6 @@ class MappedFileQueue:
             else:
                 keep.append(mf)
         self.files = keep
-
-    def delete_first(self, n: int = 1) -> list[MappedFile]:
-        gone = self.files[:n]
-        for mf in gone:
-            mf.destroy()
-        self.files = self.files[n:]
-        return gone
 
     def total_flush(self, least_pages: int = 0) -> int:
         """Flush every file with unflushed data; returns the global flushed offset."""

@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 
 from . import message as m
 from .checkpoint import Checkpoint
+from .cleanup import CleanupService
 from .commitlog import CommitLog, MessageSizeExceeded
 from .config import MessageStoreConfig
 from .consume_queue import ConsumeQueue
@@ -54,6 +55,8 @@ class MessageStore:
         self.delay_levels = config.delay_levels_ms()
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-flush")
         self.flush = FlushService(self)
+        self.cleanup = CleanupService(self)
+        self._cleanup_task: asyncio.Task | None = None
         self.last_exit_ok = True
         self.writeable = True
         self.disk_full = False
@@ -139,10 +142,23 @@ class MessageStore:
 
     def start(self) -> None:
         self.flush.start()
+        self._cleanup_task = asyncio.create_task(self._periodic_cleanup(self.config.cleanResourceInterval / 1000))
+
+    async def _periodic_cleanup(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.clean_expired_files()
+
+    async def clean_expired_files(self) -> int:
+        removed, destroy = self.cleanup.run_once(self.clock())
+        await asyncio.get_running_loop().run_in_executor(self.io, destroy)
+        return removed
 
     async def shutdown(self) -> None:
         """Stop background work, flush everything, write the checkpoint, then remove `abort`."""
         self.shutting_down = True
+        if self._cleanup_task is not None:
+            self._cleanup_task.cancel()
         await self.flush.stop()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.io, self.flush_all)
