@@ -39,8 +39,8 @@ class RecordCheck:
 
 
 class CommitLog:
-    def __init__(self, directory: str, file_size: int) -> None:
-        self.queue = MappedFileQueue(directory, file_size)
+    def __init__(self, directory: str, file_size: int, allocate=None) -> None:
+        self.queue = MappedFileQueue(directory, file_size, allocate)
         self.file_size = file_size
 
     def load(self) -> None:

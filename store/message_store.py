@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol
 
 from . import message as m
+from .allocate import Allocator
 from .checkpoint import Checkpoint
 from .cleanup import CleanupService
 from .commitlog import CommitLog, MessageSizeExceeded
@@ -46,14 +47,15 @@ class MessageStore:
         self.store_host = store_host
         self.clock = clock or (lambda: int(time.time() * 1000))
         self.root = config.storePathRootDir
-        self.commitlog = CommitLog(config.commitlog_dir, config.mappedFileSizeCommitLog)
+        self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-io")
+        self.allocator = Allocator(self.io, warm=config.warmMapedFileEnable)
+        self.commitlog = CommitLog(config.commitlog_dir, config.mappedFileSizeCommitLog, self.allocator.get)
         self.consume_queues: dict[tuple[str, int], ConsumeQueue] = {}
         self.index = IndexService(config.index_dir, config.maxHashSlotNum, config.maxIndexNum, self.clock)
         self.checkpoint: Checkpoint | None = None
         self.topic_queue_table: dict[tuple[str, int], int] = {}   # next queue offset per topic/queue
         self.listeners: list[Listener] = []
         self.delay_levels = config.delay_levels_ms()
-        self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-flush")
         self.flush = FlushService(self)
         self.cleanup = CleanupService(self)
         self._cleanup_task: asyncio.Task | None = None
@@ -177,6 +179,10 @@ class MessageStore:
             self.checkpoint.flush()
 
     def close(self, clean: bool) -> None:
+        self.allocator.discard()
+        files = self.commitlog.queue.files
+        if clean and len(files) > 1 and files[-1].wrote_position == 0:
+            files.pop().destroy()   # a pre-created next file is deleted at a clean shutdown, as Java does
         if clean and self.writeable:
             try:
                 os.remove(self._path("abort"))
