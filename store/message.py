@@ -8,6 +8,7 @@ topicLen i8, topic, propertiesLen i16, properties.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 import zlib
@@ -86,6 +87,7 @@ class StoredMessage:
 
 # ---------------------------------------------------------------- hosts
 
+@functools.lru_cache(maxsize=4096)
 def _host_bytes(host: tuple[str, int]) -> bytes:
     ip = ipaddress.ip_address(host[0])
     return ip.packed + _I32.pack(host[1])
@@ -126,6 +128,12 @@ class MessageTooLarge(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=4096)
+def _record_struct(born_len: int, store_len: int, body_len: int, topic_len: int, props_len: int) -> struct.Struct:
+    # the whole record in one precompiled pack: one C call per message on the send path
+    return struct.Struct(f">iiiiiqqiq{born_len}sq{store_len}siqi{body_len}sB{topic_len}sh{props_len}s")
+
+
 def encode(msg: StoredMessage) -> bytearray:
     """The stored bytes of `msg`; sysFlag's host bits are set from the hosts. queue/physical offsets and store
     timestamp are written as given (the CommitLog patches them at append time)."""
@@ -135,31 +143,17 @@ def encode(msg: StoredMessage) -> bytearray:
         raise MessageTooLarge(f"topic length {len(topic)} > {MAX_TOPIC_LENGTH}")
     if len(props) > MAX_PROPERTIES_LENGTH:
         raise MessageTooLarge(f"properties length {len(props)} > {MAX_PROPERTIES_LENGTH}")
-    sys_flag = (msg.sys_flag & ~(BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG)) | host_flags(msg.born_host, msg.store_host)
-    total = record_length(len(msg.body), len(topic), len(props), sys_flag)
-    out = bytearray(total)
-    _HEAD.pack_into(out, 0, total, MESSAGE_MAGIC_CODE, body_crc(msg.body), msg.queue_id, msg.flag,
-                    msg.queue_offset, msg.physical_offset, sys_flag, msg.born_timestamp)
-    pos = _HEAD.size
-    bh = _host_bytes(msg.born_host)
-    out[pos:pos + len(bh)] = bh
-    pos += len(bh)
-    _I64.pack_into(out, pos, msg.store_timestamp)
-    pos += 8
-    sh = _host_bytes(msg.store_host)
-    out[pos:pos + len(sh)] = sh
-    pos += len(sh)
-    struct.pack_into(">iqi", out, pos, msg.reconsume_times, msg.prepared_transaction_offset, len(msg.body))
-    pos += 16
-    out[pos:pos + len(msg.body)] = msg.body
-    pos += len(msg.body)
-    out[pos] = len(topic)
-    pos += 1
-    out[pos:pos + len(topic)] = topic
-    pos += len(topic)
-    struct.pack_into(">h", out, pos, len(props))
-    pos += 2
-    out[pos:pos + len(props)] = props
+    born = _host_bytes(msg.born_host)
+    store = _host_bytes(msg.store_host)
+    sys_flag = ((msg.sys_flag & ~(BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG))
+                | (BORNHOST_V6_FLAG if len(born) == 20 else 0) | (STOREHOSTADDRESS_V6_FLAG if len(store) == 20 else 0))
+    body = msg.body
+    st = _record_struct(len(born), len(store), len(body), len(topic), len(props))
+    out = bytearray(st.size)
+    st.pack_into(out, 0, st.size, MESSAGE_MAGIC_CODE, body_crc(body), msg.queue_id, msg.flag, msg.queue_offset,
+                 msg.physical_offset, sys_flag, msg.born_timestamp, born, msg.store_timestamp, store,
+                 msg.reconsume_times, msg.prepared_transaction_offset, len(body), body, len(topic), topic,
+                 len(props), props)
     return out
 
 
@@ -245,12 +239,18 @@ def string_to_properties(s: str) -> dict[str, str]:
 def java_string_hash(s: str) -> int:
     """java.lang.String.hashCode over UTF-16 code units, as a signed 32-bit int."""
     h = 0
-    data = s.encode("utf-16-be")
-    for i in range(0, len(data), 2):
-        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    if s.isascii():
+        for c in s.encode("ascii"):
+            h = h * 31 + c
+    else:
+        data = s.encode("utf-16-be")
+        for i in range(0, len(data), 2):
+            h = h * 31 + ((data[i] << 8) | data[i + 1])
+    h &= 0xFFFFFFFF  # exact: the low 32 bits do not depend on the higher ones
     return h - (1 << 32) if h & 0x80000000 else h
 
 
+@functools.lru_cache(maxsize=65536)
 def tags_code(tags: str | None) -> int:
     return java_string_hash(tags) if tags else 0
 

@@ -21,7 +21,7 @@ _spec.loader.exec_module(writer)
 
 
 def run_writer_until_killed(root, acks_wanted: int) -> list[tuple[int, int, int]]:
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(root), str(ROOT)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, str(WRITER), str(root)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     acks = []
     sel = selectors.DefaultSelector()

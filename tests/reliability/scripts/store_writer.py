@@ -2,9 +2,11 @@
 acknowledged put, until it is killed. Message seq N goes to queue 0 at queue offset N, body = body_for(N)."""
 import asyncio
 import hashlib
+import os
 import sys
 
-sys.path.insert(0, sys.argv[2])
+# the project root (tests/reliability/scripts/ is three levels down), importable when run as a script
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 from store import message as m  # noqa: E402
 from store.config import MessageStoreConfig  # noqa: E402
