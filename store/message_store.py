@@ -5,6 +5,7 @@ order. No network code.
 from __future__ import annotations
 
 import asyncio
+import collections
 import fcntl
 import logging
 import os
@@ -59,6 +60,7 @@ class MessageStore:
         self.flush = FlushService(self)
         self.cleanup = CleanupService(self)
         self._cleanup_task: asyncio.Task | None = None
+        self._stats_task: asyncio.Task | None = None
         self.last_exit_ok = True
         self.writeable = True
         self.disk_full = False
@@ -66,6 +68,7 @@ class MessageStore:
         self._lock_fd: int | None = None
         self.memory_limit = _physical_memory() * config.accessMessageInMemoryMaxRatio // 100
         self.stats = {"put_messages": 0, "put_bytes": 0, "get_messages": 0, "get_bytes": 0}
+        self._samples: collections.deque[tuple[int, int, int]] = collections.deque()
 
     # ------------------------------------------------------------ lifecycle
     def _path(self, name: str) -> str:
@@ -145,6 +148,12 @@ class MessageStore:
     def start(self) -> None:
         self.flush.start()
         self._cleanup_task = asyncio.create_task(self._periodic_cleanup(self.config.cleanResourceInterval / 1000))
+        self._stats_task = asyncio.create_task(self._periodic_stats())
+
+    async def _periodic_stats(self) -> None:
+        while True:
+            self.sample_stats()
+            await asyncio.sleep(1)
 
     async def _periodic_cleanup(self, interval: float) -> None:
         while True:
@@ -159,8 +168,9 @@ class MessageStore:
     async def shutdown(self) -> None:
         """Stop background work, flush everything, write the checkpoint, then remove `abort`."""
         self.shutting_down = True
-        if self._cleanup_task is not None:
-            self._cleanup_task.cancel()
+        for task in (self._cleanup_task, self._stats_task):
+            if task is not None:
+                task.cancel()
         await self.flush.stop()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.io, self.flush_all)
@@ -434,9 +444,36 @@ class MessageStore:
         msg = self.commitlog.message_at(e[0]) if e else None
         return msg.store_timestamp if msg else -1
 
+    def sample_stats(self, now_ms: int | None = None) -> None:
+        """Called once a second: keeps a minute of (time, puts, gets) samples for the TPS figures."""
+        now = self.clock() if now_ms is None else now_ms
+        self._samples.append((now, self.stats["put_messages"], self.stats["get_messages"]))
+        while len(self._samples) > 61:
+            self._samples.popleft()
+
+    def _tps(self, key: int, window_ms: int) -> float:
+        if len(self._samples) < 2:
+            return 0.0
+        last = self._samples[-1]
+        first = next((s for s in self._samples if last[0] - s[0] <= window_ms), self._samples[0])
+        dt = (last[0] - first[0]) / 1000
+        return (last[key] - first[key]) / dt if dt > 0 else 0.0
+
     def runtime_info(self) -> dict[str, str]:
+        """The store's part of GET_BROKER_RUNTIME_INFO, with Java's key names."""
+        from .cleanup import disk_used_ratio
         return {"commitLogMinOffset": str(self.commitlog.min_offset()),
                 "commitLogMaxOffset": str(self.commitlog.max_offset()),
                 "putMessageTimesTotal": str(self.stats["put_messages"]),
                 "putMessageSizeTotal": str(self.stats["put_bytes"]),
-                "getFoundTimesTotal": str(self.stats["get_messages"])}
+                "getFoundTimesTotal": str(self.stats["get_messages"]),
+                "putTps": f"{self._tps(1, 10_000):.2f} {self._tps(1, 60_000):.2f}",
+                "getFoundTps": f"{self._tps(2, 10_000):.2f} {self._tps(2, 60_000):.2f}",
+                "commitLogDiskRatio": f"{disk_used_ratio(self.config.commitlog_dir):.4f}",
+                "consumeQueueDiskRatio": f"{disk_used_ratio(self.root):.4f}",
+                "dispatchBehindBytes": "0",
+                "earliestMessageTimeStamp": str(self._earliest_commitlog_time())}
+
+    def _earliest_commitlog_time(self) -> int:
+        msg = self.commitlog.message_at(self.commitlog.min_offset())
+        return msg.store_timestamp if msg else -1
