@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import tempfile
@@ -21,11 +20,11 @@ from remoting.bodies import TopicConfig
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode
 from remoting.command import make_request
+from bench import baseline
 from remoting import runtime
 from tests.support.brokers import register
 from tests.support.daemons import NamesrvProcess
 
-BASELINE = Path(__file__).parent / "baselines" / "namesrv_routes.json"
 
 
 async def worker(addr: str, topics: list[str], deadline: float, lat: list[float], idx: int) -> int:
@@ -73,13 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     result = runtime.run(run(args))
     print(f"{'requests/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     print(f"{result['requests_per_s']:>12} {result['p50_ms']:>8} {result['p99_ms']:>8} {result['max_ms']:>8}")
-    if BASELINE.exists():
-        base = json.loads(BASELINE.read_text())
-        change = (result["requests_per_s"] - base["requests_per_s"]) / base["requests_per_s"] * 100
-        print(f"baseline: {base['requests_per_s']} requests/s -> {change:+.1f}%")
+    base = baseline.load("namesrv_routes")
+    if base:
+        print(f"baseline: {base['requests_per_s']} requests/s -> "
+              f"{baseline.change(result['requests_per_s'], base['requests_per_s'])}")
     if args.save_baseline:
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_text(json.dumps(result, indent=2) + "\n")
+        baseline.save("namesrv_routes", result)
     return 0
 
 

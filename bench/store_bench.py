@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
-from pathlib import Path
 
+from bench import baseline
 from remoting import runtime
 from store import message as m
 from store.config import MessageStoreConfig
 from store.message_store import MessageStore
 
-BASELINE = Path(__file__).parent / "baselines" / "store_bench.json"
 
 
 def make(i: int, body: bytes) -> m.StoredMessage:
@@ -76,15 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     result = runtime.run(run(args))
     print(f"{'phase':<22} {'msgs/s':>10} {'MB/s':>8}")
-    base = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    base = baseline.load("store_bench")
     for phase, r in result.items():
         extra = ""
         if phase in base:
-            extra = f"   baseline {base[phase]['msgs_per_s']} ({(r['msgs_per_s'] / base[phase]['msgs_per_s'] - 1) * 100:+.0f}%)"
+            extra = f"   baseline {base[phase]['msgs_per_s']} ({baseline.change(r['msgs_per_s'], base[phase]['msgs_per_s'])})"
         print(f"{phase:<22} {r['msgs_per_s']:>10} {r['mb_per_s']:>8}{extra}")
     if args.save_baseline:
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_text(json.dumps(result, indent=2) + "\n")
+        baseline.save("store_bench", result)
     return 0
 
 

@@ -22,14 +22,16 @@ class FlushService:
         self._waiters: list[tuple[int, asyncio.Future]] = []
         self._commit_task: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
-        self._last_thorough = time.monotonic()
-        self._last_cq_thorough = time.monotonic()
 
     def start(self) -> None:
         self.flushed_offset = self.store.commitlog.queue.total_flush()
         cfg = self.store.config
-        self._tasks.append(asyncio.create_task(self._periodic_commitlog(cfg.flushIntervalCommitLog / 1000)))
-        self._tasks.append(asyncio.create_task(self._periodic_consume_queues(cfg.flushIntervalConsumeQueue / 1000)))
+        self._tasks.append(asyncio.create_task(self._periodic(
+            cfg.flushIntervalCommitLog / 1000, cfg.flushCommitLogThoroughInterval / 1000,
+            self._flush_commitlog_round, cfg.flushCommitLogLeastPages, "commit log")))
+        self._tasks.append(asyncio.create_task(self._periodic(
+            cfg.flushIntervalConsumeQueue / 1000, cfg.flushConsumeQueueThoroughInterval / 1000,
+            self._flush_consume_queues, cfg.flushConsumeQueueLeastPages, "consume queue")))
 
     async def stop(self) -> None:
         for t in self._tasks:
@@ -52,6 +54,9 @@ class FlushService:
             cp.physic_ts = max(cp.physic_ts, last.store_timestamp)
         return where
 
+    def _flush_commitlog_round(self, least_pages: int, thorough: bool) -> None:
+        self.flushed_offset = self._flush_commitlog(least_pages)
+
     def _flush_consume_queues(self, least_pages: int, thorough: bool) -> None:
         store = self.store
         last = store.commitlog.queue.last()
@@ -65,33 +70,20 @@ class FlushService:
                 cp.flush()
 
     # ------------------------------------------------------------ async flush
-    async def _periodic_commitlog(self, interval: float) -> None:
+    async def _periodic(self, interval: float, thorough_every: float, job, least_pages: int, what: str) -> None:
+        """Every `interval`, run `job(least_pages, thorough)` on the I/O thread; a thorough round (any dirty
+        page counts) every `thorough_every` seconds."""
         loop = asyncio.get_running_loop()
-        cfg = self.store.config
+        last_thorough = time.monotonic()
         while True:
             await asyncio.sleep(interval)
-            thorough = time.monotonic() - self._last_thorough >= cfg.flushCommitLogThoroughInterval / 1000
-            least = 0 if thorough else cfg.flushCommitLogLeastPages
+            thorough = time.monotonic() - last_thorough >= thorough_every
             if thorough:
-                self._last_thorough = time.monotonic()
+                last_thorough = time.monotonic()
             try:
-                self.flushed_offset = await loop.run_in_executor(self.store.io, self._flush_commitlog, least)
+                await loop.run_in_executor(self.store.io, job, 0 if thorough else least_pages, thorough)
             except Exception:  # noqa: BLE001 - a flush error is logged and retried next round
-                log.exception("commit log flush failed")
-
-    async def _periodic_consume_queues(self, interval: float) -> None:
-        loop = asyncio.get_running_loop()
-        cfg = self.store.config
-        while True:
-            await asyncio.sleep(interval)
-            thorough = time.monotonic() - self._last_cq_thorough >= cfg.flushConsumeQueueThoroughInterval / 1000
-            if thorough:
-                self._last_cq_thorough = time.monotonic()
-            least = 0 if thorough else cfg.flushConsumeQueueLeastPages
-            try:
-                await loop.run_in_executor(self.store.io, self._flush_consume_queues, least, thorough)
-            except Exception:  # noqa: BLE001
-                log.exception("consume queue flush failed")
+                log.exception("%s flush failed", what)
 
     # ------------------------------------------------------------ sync flush (group commit)
     async def group_commit(self, offset: int, timeout: float) -> bool:

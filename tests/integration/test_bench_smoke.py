@@ -14,3 +14,12 @@ def test_namesrv_route_bench_runs_and_counts():
     header, row = out.stdout.splitlines()[:2]
     assert header.split()[0] == "requests/s"
     assert int(row.split()[0]) > 0
+
+
+def test_store_bench_runs_and_counts():
+    out = subprocess.run([sys.executable, "-m", "bench.store_bench", "--messages", "2000", "--sync-messages", "200",
+                          "--file-size", str(1 << 20)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    rows = {line.split()[0]: line.split() for line in out.stdout.splitlines()[1:]}
+    assert set(rows) == {"append_async_flush", "read_sequential", "append_sync_flush"}
+    assert all(int(r[1]) > 0 for r in rows.values())
