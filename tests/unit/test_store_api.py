@@ -132,3 +132,21 @@ def test_second_store_on_the_same_directory_is_refused(tmp_path):
     finally:
         s.close(clean=True)
     assert (tmp_path / "s" / "lock").read_bytes() == b"lock"
+
+
+def test_async_flush_flushes_in_the_background_and_moves_the_checkpoint(tmp_path):
+    async def scenario():
+        s = open_store(small_config(tmp_path / "s", flushIntervalCommitLog=20, flushIntervalConsumeQueue=20,
+                                    flushCommitLogThoroughInterval=40, flushConsumeQueueThoroughInterval=40))
+        s.start()
+        for i in range(20):
+            put(s, i)
+        target = s.commitlog.max_offset()
+        for _ in range(200):                       # bounded: 200 x 20 ms
+            if s.flush.flushed_offset >= target and s.checkpoint.logics_ts > 0:
+                break
+            await asyncio.sleep(0.02)
+        assert s.flush.flushed_offset == target
+        assert s.checkpoint.physic_ts == s.commitlog.queue.last().store_timestamp
+        await s.shutdown()
+    asyncio.run(scenario())
