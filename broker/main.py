@@ -1,15 +1,71 @@
-"""`broker` / `mqbroker`: the Broker daemon. Not built yet (issue #4); the entry point exists so the
-console scripts install and say so plainly."""
+"""`broker` / `mqbroker`: the Broker daemon (BrokerStartup.java): -c FILE, -n NAMESRV, -p, clean shutdown."""
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
+import signal
 import sys
 
-IMPLEMENTED = False
+from remoting import runtime
+from remoting.config import ConfigError, format_properties
+
+from .config import BrokerSettings, load_settings
+from .controller import Broker
+from tools.logsetup import setup_logging
+
+IMPLEMENTED = True
+log = logging.getLogger("broker")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="mqbroker", description="RocketMQ-compatible Broker")
+    p.add_argument("-c", "--configFile", dest="config_file", help="Broker config properties file")
+    p.add_argument("-n", "--namesrvAddr", dest="namesrv", help="Name server address list, eg: 192.168.0.1:9876;192.168.0.2:9876")
+    p.add_argument("-p", "--printConfigItem", dest="print_config", action="store_true", help="Print all config items")
+    p.add_argument("-m", "--printImportantConfig", dest="print_important", action="store_true",
+                   help="Print important config items")
+    return p.parse_args(argv)
+
+
+async def serve(settings: BrokerSettings) -> None:
+    broker = Broker(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await broker.start()
+    b = settings.broker
+    msg = (f"The broker[{b.brokerName}, {settings.broker_addr}] boot success. serializeType=JSON"
+           + (f" and name server is {b.namesrvAddr}" if b.namesrvAddr else ""))
+    log.info(msg)
+    print(msg, flush=True)
+    await stop.wait()
+    log.info("shutting down")
+    await broker.stop()
+    log.info("broker stopped")
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("mqbroker: the broker is not implemented yet in this version (NameServer only)", file=sys.stderr)
-    return 2
+    args = parse_args(argv)
+    try:
+        settings, unknown = load_settings(args.config_file, args.namesrv)
+    except (OSError, ConfigError, ValueError) as e:
+        print(f"mqbroker: {e}", file=sys.stderr)
+        return 1
+    for key in unknown:
+        print(f"warning: unknown property {key} in {args.config_file} (ignored)", file=sys.stderr)
+    if args.print_config or args.print_important:
+        sys.stdout.write(format_properties(settings.broker, settings.server, settings.store))
+        return 0
+    setup_logging("broker")
+    log.info("config:\n%s", format_properties(settings.broker, settings.server, settings.store).rstrip())
+    try:
+        runtime.run(serve(settings))
+    except (OSError, RuntimeError) as e:
+        log.error("broker failed: %s", e)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 
 from remoting.codes import ResponseCode
 from remoting.config import (ConfigError, ServerConfig, apply_properties, config_items, format_properties,
-                             parse_properties)
-
-from .kv_config import write_file_atomically
+                             parse_properties, write_file_atomically)
 
 log = logging.getLogger("namesrv")
 

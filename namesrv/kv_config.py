@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Callable
 
 from remoting import fastjson
 from remoting.bodies import KVTable
+from remoting.config import write_file_atomically
 
 log = logging.getLogger("namesrv")
 
 NAMESPACE_ORDER_TOPIC_CONFIG = "ORDER_TOPIC_CONFIG"
-
-
-def write_file_atomically(path: str, content: str) -> None:
-    """MixAll.string2File: write a temp file, keep the old one as .bak, rename into place; fsync so a
-    crash leaves either the old or the new file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
-    if os.path.exists(path):
-        try:
-            with open(path, "rb") as old, open(path + ".bak", "wb") as bak:
-                bak.write(old.read())
-        except OSError as e:
-            log.warning("could not back up %s: %s", path, e)
-    os.replace(tmp, path)
 
 
 class KVConfig:

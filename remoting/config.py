@@ -7,13 +7,50 @@ Also holds NettyServerConfig's keys (ServerConfig), which belong to this package
 from __future__ import annotations
 
 import dataclasses
+import logging
+import os
 import typing
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 
+log = logging.getLogger("config")
+
+
 class ConfigError(ValueError):
     pass
+
+
+def write_file_atomically(path: str, content: str) -> None:
+    """MixAll.string2File: write a temp file, keep the old one as .bak, rename into place; fsync so a
+    crash leaves either the old or the new file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    if os.path.exists(path):
+        try:
+            with open(path, "rb") as old, open(path + ".bak", "wb") as bak:
+                bak.write(old.read())
+        except OSError as e:
+            log.warning("could not back up %s: %s", path, e)
+    os.replace(tmp, path)
+
+
+def read_config_file(path: str) -> str | None:
+    """ConfigManager.load: the file, or its .bak when the file is missing or empty."""
+    for candidate in (path, path + ".bak"):
+        try:
+            with open(candidate, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        if text.strip():
+            return text
+    return None
 
 
 def parse_properties(text: str) -> dict[str, str]:

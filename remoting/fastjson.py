@@ -26,6 +26,43 @@ def dumpb(obj: Any, **kw: Any) -> bytes:
     return dumps(obj, **kw).encode("utf-8")
 
 
+def dumps_pretty(obj: Any) -> str:
+    """fastjson's PrettyFormat as the broker writes config files: tab indentation, `"key":value`."""
+    out: list[str] = []
+    _pretty(obj, out, 0)
+    return "".join(out)
+
+
+def _pretty(obj: Any, out: list[str], depth: int) -> None:
+    if hasattr(obj, "to_json"):
+        obj = obj.to_json()
+    if isinstance(obj, dict) and obj:
+        out.append("{\n")
+        keys = sorted(obj, key=_key_sort)
+        for i, k in enumerate(keys):
+            out.append("\t" * (depth + 1))
+            if isinstance(k, str):
+                out.append(_ENC.encode(k))
+            elif isinstance(k, tuple):
+                _write(dict(k), out, False, _ENC)
+            else:
+                out.append(str(k))
+            out.append(":")
+            _pretty(obj[k], out, depth + 1)
+            out.append(",\n" if i < len(keys) - 1 else "\n")
+        out.append("\t" * depth + "}")
+    elif isinstance(obj, (list, tuple, set, frozenset)) and obj:
+        out.append("[\n")
+        items = list(obj)
+        for i, v in enumerate(items):
+            out.append("\t" * (depth + 1))
+            _pretty(v, out, depth + 1)
+            out.append(",\n" if i < len(items) - 1 else "\n")
+        out.append("\t" * depth + "]")
+    else:
+        _write(obj, out, False, _ENC)
+
+
 def _key_sort(k: Any) -> tuple:
     return (0, k, "") if isinstance(k, (int, float)) and not isinstance(k, bool) else (1, 0, str(k))
 

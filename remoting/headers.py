@@ -196,3 +196,190 @@ class DeleteTopicFromNamesrvRequestHeader(Header):
 @dataclass(slots=True)
 class GetTopicsByClusterRequestHeader(Header):
     cluster: str = required()
+
+
+# ---------------------------------------------------------------- broker headers (common/.../protocol/header)
+
+@dataclass(slots=True)
+class SendMessageRequestHeader(Header):
+    producerGroup: str = required()
+    topic: str = required()
+    defaultTopic: str = required()
+    defaultTopicQueueNums: int = required()
+    queueId: int = required()
+    sysFlag: int = required()
+    bornTimestamp: int = required()
+    flag: int = required()
+    properties: str | None = None
+    reconsumeTimes: int | None = None
+    unitMode: bool | None = None
+    batch: bool | None = None
+    maxReconsumeTimes: int | None = None
+    bname: str | None = None
+
+
+@dataclass(slots=True)
+class SendMessageRequestHeaderV2(Header):
+    """Single-letter keys of SendMessageRequestHeaderV2 (a..n)."""
+    a: str = required()
+    b: str = required()
+    c: str = required()
+    d: int = required()
+    e: int = required()
+    f: int = required()
+    g: int = required()
+    h: int = required()
+    i: str | None = None
+    j: int | None = None
+    k: bool | None = None
+    l: int | None = None  # noqa: E741 - the Java field name
+    m: bool | None = None
+    n: str | None = None
+
+    def to_v1(self) -> SendMessageRequestHeader:
+        return SendMessageRequestHeader(self.a, self.b, self.c, self.d, self.e, self.f, self.g, self.h, self.i,
+                                        self.j, self.k, self.m, self.l, self.n)
+
+
+@dataclass(slots=True)
+class SendMessageResponseHeader(Header):
+    msgId: str = required()
+    queueId: int = required()
+    queueOffset: int = required()
+    transactionId: str | None = None
+
+
+@dataclass(slots=True)
+class PullMessageRequestHeader(Header):
+    consumerGroup: str = required()
+    topic: str = required()
+    queueId: int = required()
+    queueOffset: int = required()
+    maxMsgNums: int = required()
+    sysFlag: int = required()
+    commitOffset: int = required()
+    suspendTimeoutMillis: int = required()
+    subscription: str | None = None
+    subVersion: int = required()
+    expressionType: str | None = None
+    bname: str | None = None
+
+
+@dataclass(slots=True)
+class PullMessageResponseHeader(Header):
+    suggestWhichBrokerId: int = required()
+    nextBeginOffset: int = required()
+    minOffset: int = required()
+    maxOffset: int = required()
+
+
+@dataclass(slots=True)
+class QueryConsumerOffsetRequestHeader(Header):
+    consumerGroup: str = required()
+    topic: str = required()
+    queueId: int = required()
+    setZeroIfNotFound: bool | None = None
+    bname: str | None = None
+
+
+@dataclass(slots=True)
+class OffsetResponseHeader(Header):
+    """QueryConsumerOffset / GetMaxOffset / GetMinOffset / SearchOffset response headers: one `offset`."""
+    offset: int = required()
+
+
+@dataclass(slots=True)
+class UpdateConsumerOffsetRequestHeader(Header):
+    consumerGroup: str = required()
+    topic: str = required()
+    queueId: int = required()
+    commitOffset: int = required()
+    bname: str | None = None
+
+
+@dataclass(slots=True)
+class UnregisterClientRequestHeader(Header):
+    clientID: str = required()
+    producerGroup: str | None = None
+    consumerGroup: str | None = None
+
+
+@dataclass(slots=True)
+class GetConsumerListByGroupRequestHeader(Header):
+    consumerGroup: str = required()
+
+
+@dataclass(slots=True)
+class NotifyConsumerIdsChangedRequestHeader(Header):
+    consumerGroup: str = required()
+
+
+@dataclass(slots=True)
+class TopicQueueRequestHeader(Header):
+    """GetMaxOffset / GetMinOffset / GetEarliestMsgStoretime requests: topic + queueId."""
+    topic: str = required()
+    queueId: int = required()
+    bname: str | None = None
+
+
+@dataclass(slots=True)
+class SearchOffsetRequestHeader(Header):
+    topic: str = required()
+    queueId: int = required()
+    timestamp: int = required()
+    bname: str | None = None
+
+
+@dataclass(slots=True)
+class GetEarliestMsgStoretimeResponseHeader(Header):
+    timestamp: int = required()
+
+
+@dataclass(slots=True)
+class ViewMessageRequestHeader(Header):
+    offset: int = required()
+    topic: str | None = None
+
+
+@dataclass(slots=True)
+class QueryMessageRequestHeader(Header):
+    topic: str = required()
+    key: str = required()
+    maxNum: int = required()
+    beginTimestamp: int = required()
+    endTimestamp: int = required()
+
+
+@dataclass(slots=True)
+class QueryMessageResponseHeader(Header):
+    indexLastUpdateTimestamp: int = required()
+    indexLastUpdatePhyoffset: int = required()
+
+
+@dataclass(slots=True)
+class CreateTopicRequestHeader(Header):
+    topic: str = required()
+    defaultTopic: str = required()
+    readQueueNums: int = required()
+    writeQueueNums: int = required()
+    perm: int = required()
+    topicFilterType: str = required()
+    topicSysFlag: int | None = None
+    order: bool | None = None
+
+
+@dataclass(slots=True)
+class DeleteTopicRequestHeader(Header):
+    topic: str = required()
+
+
+@dataclass(slots=True)
+class GroupRequestHeader(Header):
+    """GetConsumerConnectionList / GetConsumeStats (consumerGroup + optional topic)."""
+    consumerGroup: str = required()
+    topic: str | None = None
+
+
+@dataclass(slots=True)
+class TopicRequestHeader(Header):
+    topic: str = required()

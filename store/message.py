@@ -263,3 +263,24 @@ def decode_offset_msg_id(msg_id: str) -> tuple[tuple[str, int], int]:
     raw = bytes.fromhex(msg_id)
     n = 4 if len(msg_id) == 32 else 16
     return (str(ipaddress.ip_address(raw[:n])), _I32.unpack_from(raw, n)[0]), _I64.unpack_from(raw, n + 4)[0]
+
+
+def _java_spread(key: str) -> int:
+    h = java_string_hash(key) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def java_hashmap_order(keys: list[str], max_size: int | None = None) -> list[str]:
+    """The iteration order of a java.util.HashMap (default capacity 16, load factor 0.75) into which `keys`
+    were put in this order: by bucket index of the final table, insertion order within a bucket.
+    `max_size` is the most entries the map ever held (it sizes the table; removals do not shrink it)."""
+    n = max(len(keys), max_size or 0)
+    cap = 16
+    while n > cap * 3 // 4:
+        cap *= 2
+    pos = {k: i for i, k in enumerate(keys)}
+    return sorted(keys, key=lambda k: ((_java_spread(k) & (cap - 1)), pos[k]))
+
+
+def reorder_properties_like_java(props: dict[str, str], max_size: int | None = None) -> dict[str, str]:
+    return {k: props[k] for k in java_hashmap_order(list(props), max_size)}

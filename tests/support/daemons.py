@@ -111,3 +111,37 @@ class NamesrvProcess(DaemonProcess):
         base = {"listenPort": str(free_port()), "kvConfigPath": str(Path(workdir) / "kvConfig.json")}
         base.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items()})
         super().__init__(workdir, base)
+
+
+class BrokerProcess(DaemonProcess):
+    module = "broker.main"
+    boot_line = "boot success"
+
+    def __init__(self, workdir: Path, namesrv_addr: str, **props: object) -> None:
+        port = free_port_pair()
+        base = {"listenPort": str(port), "namesrvAddr": namesrv_addr, "brokerIP1": "127.0.0.1",
+                "brokerName": "broker-a", "storePathRootDir": str(Path(workdir) / "store"),
+                "mappedFileSizeCommitLog": str(4 << 20), "mappedFileSizeConsumeQueue": str(6000)}
+        base.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items()})
+        super().__init__(workdir, base)
+
+
+def free_port_pair() -> int:
+    """A port p with p-2 (VIP channel) and p+1 (HA) free too."""
+    for _ in range(50):
+        p = free_port()
+        if p < 1100:
+            continue
+        try:
+            socks = []
+            for q in (p - 2, p, p + 1):
+                s = socket.socket()
+                s.bind(("127.0.0.1", q))
+                socks.append(s)
+            for s in socks:
+                s.close()
+            return p
+        except OSError:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port triple")

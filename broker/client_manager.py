@@ -1,0 +1,169 @@
+"""Producer and consumer channels by group (ConsumerManager, ConsumerGroupInfo, ProducerManager): who is
+connected, their subscriptions, expiry after silence, and the change events that make the broker send
+NOTIFY_CONSUMER_IDS_CHANGED."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+log = logging.getLogger("broker")
+
+
+@dataclass
+class SubscriptionData:
+    topic: str
+    subString: str = "*"
+    tagsSet: list[str] = field(default_factory=list)
+    codeSet: list[int] = field(default_factory=list)
+    subVersion: int = 0
+    expressionType: str = "TAG"
+    classFilterMode: bool = False
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SubscriptionData":
+        return cls(topic=d.get("topic", ""), subString=d.get("subString") or "*",
+                   tagsSet=[str(t) for t in d.get("tagsSet") or []],
+                   codeSet=[int(c) for c in d.get("codeSet") or []], subVersion=int(d.get("subVersion") or 0),
+                   expressionType=d.get("expressionType") or "TAG", classFilterMode=bool(d.get("classFilterMode")))
+
+    def to_json(self) -> dict:
+        return {"classFilterMode": self.classFilterMode, "codeSet": list(self.codeSet),
+                "expressionType": self.expressionType, "subString": self.subString,
+                "subVersion": self.subVersion, "tagsSet": list(self.tagsSet), "topic": self.topic}
+
+    def same_as(self, other: "SubscriptionData") -> bool:
+        return (self.subString, self.expressionType, sorted(self.tagsSet)) == (
+            other.subString, other.expressionType, sorted(other.tagsSet))
+
+
+@dataclass
+class ClientChannel:
+    conn: object
+    client_id: str
+    language: str
+    version: int
+    last_update_ms: int
+
+
+@dataclass
+class ConsumerGroupInfo:
+    group: str
+    consume_type: str = "CONSUME_PASSIVELY"
+    message_model: str = "CLUSTERING"
+    consume_from_where: str = "CONSUME_FROM_LAST_OFFSET"
+    subscriptions: dict[str, SubscriptionData] = field(default_factory=dict)
+    channels: dict[object, ClientChannel] = field(default_factory=dict)
+    last_update_ms: int = 0
+
+    def client_ids(self) -> list[str]:
+        return [c.client_id for c in self.channels.values()]
+
+
+class ConsumerManager:
+    def __init__(self, clock: Callable[[], int] | None = None) -> None:
+        self.groups: dict[str, ConsumerGroupInfo] = {}
+        self.clock = clock or (lambda: int(time.time() * 1000))
+        self.on_ids_changed: Callable[[str, list[object]], None] | None = None
+
+    def register(self, group: str, channel: ClientChannel, consume_type: str, message_model: str,
+                 consume_from_where: str, subs: list[SubscriptionData], notify: bool) -> bool:
+        """Returns True when membership or subscriptions changed."""
+        info = self.groups.get(group)
+        if info is None:
+            info = self.groups[group] = ConsumerGroupInfo(group)
+        info.consume_type, info.message_model, info.consume_from_where = consume_type, message_model, consume_from_where
+        now = self.clock()
+        info.last_update_ms = now
+        new_channel = channel.conn not in info.channels
+        old = info.channels.get(channel.conn)
+        if old is not None and old.client_id != channel.client_id:
+            new_channel = True
+        channel.last_update_ms = now
+        info.channels[channel.conn] = channel
+        subs_changed = False
+        wanted = {s.topic: s for s in subs}
+        for topic, sd in wanted.items():
+            cur = info.subscriptions.get(topic)
+            if cur is None or (sd.subVersion > cur.subVersion and not cur.same_as(sd)):
+                subs_changed = True
+            if cur is None or sd.subVersion > cur.subVersion:
+                info.subscriptions[topic] = sd
+        for topic in list(info.subscriptions):
+            if topic not in wanted:
+                del info.subscriptions[topic]
+                subs_changed = True
+        changed = new_channel or subs_changed
+        if changed and notify and self.on_ids_changed:
+            self.on_ids_changed(group, list(info.channels))
+        return changed
+
+    def unregister(self, group: str, conn: object, notify: bool) -> None:
+        info = self.groups.get(group)
+        if info is None or info.channels.pop(conn, None) is None:
+            return
+        if not info.channels:
+            del self.groups[group]
+            log.info("unregister consumer ok, no any connection, and remove consumer group, %s", group)
+        elif notify and self.on_ids_changed:
+            self.on_ids_changed(group, list(info.channels))
+
+    def connection_closed(self, conn: object) -> None:
+        for group in list(self.groups):
+            info = self.groups[group]
+            if info.channels.pop(conn, None) is not None:
+                if not info.channels:
+                    del self.groups[group]
+                elif self.on_ids_changed:
+                    self.on_ids_changed(group, list(info.channels))
+
+    def expire(self, timeout_ms: int) -> list[object]:
+        """Remove channels silent for `timeout_ms`; returns them so the caller closes them (no notify)."""
+        now = self.clock()
+        gone = []
+        for group in list(self.groups):
+            info = self.groups[group]
+            for conn, ch in list(info.channels.items()):
+                if now - ch.last_update_ms > timeout_ms:
+                    del info.channels[conn]
+                    gone.append(conn)
+                    log.warning("channel expired, remove it from consumer group %s: %s", group, ch.client_id)
+            if not info.channels:
+                del self.groups[group]
+        return gone
+
+    def find_subscription(self, group: str, topic: str) -> SubscriptionData | None:
+        info = self.groups.get(group)
+        return info.subscriptions.get(topic) if info else None
+
+
+class ProducerManager:
+    def __init__(self, clock: Callable[[], int] | None = None) -> None:
+        self.groups: dict[str, dict[object, ClientChannel]] = {}
+        self.clock = clock or (lambda: int(time.time() * 1000))
+
+    def register(self, group: str, channel: ClientChannel) -> None:
+        channel.last_update_ms = self.clock()
+        self.groups.setdefault(group, {})[channel.conn] = channel
+
+    def unregister(self, group: str, conn: object) -> None:
+        chans = self.groups.get(group)
+        if chans is not None:
+            chans.pop(conn, None)
+            if not chans:
+                del self.groups[group]
+
+    def connection_closed(self, conn: object) -> None:
+        for group in list(self.groups):
+            self.unregister(group, conn)
+
+    def expire(self, timeout_ms: int) -> list[object]:
+        now = self.clock()
+        gone = []
+        for group in list(self.groups):
+            for conn, ch in list(self.groups[group].items()):
+                if now - ch.last_update_ms > timeout_ms:
+                    self.unregister(group, conn)
+                    gone.append(conn)
+        return gone

@@ -1,0 +1,102 @@
+"""BrokerConfig: Java property names and defaults (common/.../BrokerConfig.java, 4.9.7), and loading a
+broker.conf into it plus the server (NettyServerConfig) and store (MessageStoreConfig) configs."""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+
+from remoting.config import ServerConfig, apply_properties, read_properties_file
+from store.config import MessageStoreConfig
+
+
+def _local_ip() -> str:
+    """Java's default brokerIP1: the first non-loopback IPv4 address (127.0.0.1 when there is none)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))   # no packet is sent: this only selects the outgoing interface
+            ip = s.getsockname()[0]
+            if not ip.startswith("127."):
+                return ip
+    except OSError:
+        pass
+    return "127.0.0.1"
+
+
+@dataclass
+class BrokerConfig:
+    rocketmqHome: str = field(default_factory=lambda: os.environ.get("ROCKETMQ_HOME", ""))
+    namesrvAddr: str = field(default_factory=lambda: os.environ.get("NAMESRV_ADDR", ""))
+    brokerIP1: str = field(default_factory=_local_ip)
+    brokerIP2: str = ""
+    brokerName: str = field(default_factory=socket.gethostname)
+    brokerClusterName: str = "DefaultCluster"
+    brokerId: int = 0
+    brokerPermission: int = 6
+    defaultTopicQueueNums: int = 8
+    autoCreateTopicEnable: bool = True
+    clusterTopicEnable: bool = True
+    brokerTopicEnable: bool = True
+    autoCreateSubscriptionGroup: bool = True
+    msgTraceTopicName: str = "RMQ_SYS_TRACE_TOPIC"
+    traceTopicEnable: bool = False
+    flushConsumerOffsetInterval: int = 5000
+    rejectTransactionMessage: bool = False
+    longPollingEnable: bool = True
+    shortPollingTimeMills: int = 1000
+    notifyConsumerIdsChangedEnable: bool = True
+    transferMsgByHeap: bool = True
+    regionId: str = "DefaultRegion"
+    registerBrokerTimeoutMills: int = 6000
+    slaveReadEnable: bool = False
+    startAcceptSendRequestTimeStamp: int = 0
+    traceOn: bool = True
+    enablePropertyFilter: bool = False
+    compressedRegister: bool = False
+    forceRegister: bool = True
+    registerNameServerPeriod: int = 30000
+    aclEnable: bool = False
+    storeReplyMessageEnable: bool = True
+    # not in 4.9.7's BrokerConfig: how long a client channel may stay silent (Java hard-codes 120 s)
+    channelExpiredTimeout: int = 120000
+
+    def namesrv_list(self) -> list[str]:
+        return [a.strip() for a in self.namesrvAddr.split(";") if a.strip()]
+
+
+@dataclass
+class BrokerSettings:
+    broker: BrokerConfig
+    server: ServerConfig
+    store: MessageStoreConfig
+    config_file: str | None = None
+
+    @property
+    def broker_addr(self) -> str:
+        return f"{self.broker.brokerIP1}:{self.server.listenPort}"
+
+    @property
+    def ha_addr(self) -> str:
+        return f"{self.broker.brokerIP2 or self.broker.brokerIP1}:{self.server.listenPort + 1}"
+
+
+def load_settings(config_file: str | None, namesrv: str | None = None,
+                  overrides: dict[str, str] | None = None) -> tuple[BrokerSettings, list[str]]:
+    broker, server, store = BrokerConfig(), ServerConfig(), MessageStoreConfig()
+    server.listenPort = 10911
+    props: dict[str, str] = {}
+    if config_file:
+        props.update(read_properties_file(config_file))
+    props.update(overrides or {})
+    unknown = apply_properties(props, broker, server, store)
+    if namesrv:
+        broker.namesrvAddr = namesrv
+    if store.brokerRole in ("ASYNC_MASTER", "SYNC_MASTER"):
+        broker.brokerId = 0   # BrokerStartup forces masters to id 0
+    elif broker.brokerId <= 0:
+        raise ValueError("Slave's brokerId must be > 0")
+    # relative store paths are resolved against the working directory, once
+    store.storePathRootDir = os.path.abspath(store.storePathRootDir)
+    if store.storePathCommitLog:
+        store.storePathCommitLog = os.path.abspath(store.storePathCommitLog)
+    return BrokerSettings(broker, server, store, config_file), unknown

@@ -1,0 +1,145 @@
+"""A running Broker: config, store, managers, processors on the main and VIP ports, NameServer registration,
+long polling, client expiry, offset persistence; start and stop in order."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from remoting.client import RemotingClient
+from remoting.codes import RequestCode
+from remoting.command import make_request
+from remoting.connection import Connection
+from remoting.dispatch import Dispatcher
+from remoting.headers import NotifyConsumerIdsChangedRequestHeader
+from remoting.server import RemotingServer
+from store.dispatch import DispatchRequest
+from store.message_store import MessageStore
+
+from .client_manager import ConsumerManager, ProducerManager
+from .config import BrokerSettings
+from .consumer_offset import ConsumerOffsetManager
+from .long_polling import PullRequestHoldService
+from .namesrv_register import NamesrvRegistrar
+from .processors.admin import AdminProcessor
+from .processors.client_manage import ClientManageProcessor
+from .processors.consumer_manage import ConsumerManageProcessor
+from .processors.pull import PullProcessor
+from .processors.query import QueryProcessor
+from .processors.send import SendProcessor
+from .subscription_group import SubscriptionGroupManager
+from .topic_config import TopicConfigManager
+
+log = logging.getLogger("broker")
+
+
+class Broker:
+    def __init__(self, settings: BrokerSettings) -> None:
+        self.settings = settings
+        b, s = settings.broker, settings.store
+        self.is_slave = s.brokerRole == "SLAVE"
+        self.store_host = (b.brokerIP1, settings.server.listenPort)
+        self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broker-metadata-io")
+        self.store = MessageStore(s, self.store_host)
+        self.topics = TopicConfigManager(b, s.storePathRootDir, self._submit_io)
+        self.groups = SubscriptionGroupManager(b.autoCreateSubscriptionGroup, s.storePathRootDir, self._submit_io)
+        self.offsets = ConsumerOffsetManager(s.storePathRootDir, self._submit_io)
+        self.consumers = ConsumerManager()
+        self.producers = ProducerManager()
+        self.holds = PullRequestHoldService()
+        self.client = RemotingClient()
+        self.registrar = NamesrvRegistrar(settings, self.topics, self.client)
+        self.topics.on_change = self.registrar.topic_changed
+        self.consumers.on_ids_changed = self._notify_consumer_ids_changed
+        self.store.listeners.append(self._message_arrived)
+
+        send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host)
+        pull = PullProcessor(b, self.store, self.topics, self.groups, self.consumers, self.offsets, self.holds,
+                             b.brokerIP1, self.is_slave)
+        others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
+                  ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
+                  AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
+                                 self.offsets, self.is_slave), send]
+        self.dispatcher = Dispatcher("broker")
+        self.vip_dispatcher = Dispatcher("broker-vip")
+        for p in others:
+            self.dispatcher.register_all(p.table())
+            self.vip_dispatcher.register_all(p.table())
+        self.dispatcher.register_all(pull.table())   # the VIP port has no PULL_MESSAGE, as in Java
+        self.server = RemotingServer(self.dispatcher, settings.server, name="broker")
+        vip_cfg = type(settings.server)(**settings.server.__dict__)
+        vip_cfg.listenPort = settings.server.listenPort - 2
+        self.vip_server = RemotingServer(self.vip_dispatcher, vip_cfg, name="broker-vip")
+        for srv in (self.server, self.vip_server):
+            srv.on_connection_close(self._connection_closed)
+        self._tasks: list[asyncio.Task] = []
+
+    def _submit_io(self, job: Callable[[], None]) -> None:
+        fut = self.io.submit(job)
+        fut.add_done_callback(lambda f: f.exception() and log.error("config write failed: %s", f.exception()))
+
+    # ------------------------------------------------------------ events
+    def _message_arrived(self, req: DispatchRequest) -> None:
+        # wakes held pulls (short polling holds too: they just wake earlier than their timeout)
+        self.holds.notify_arriving(req.topic, req.queue_id, req.consume_queue_offset + 1, req.tags_code)
+
+    def _notify_consumer_ids_changed(self, group: str, conns: list[object]) -> None:
+        header = NotifyConsumerIdsChangedRequestHeader(group).encode()
+        for conn in conns:
+            if isinstance(conn, Connection) and not conn.closed:
+                try:
+                    conn.oneway(make_request(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, dict(header)))
+                except Exception as e:  # noqa: BLE001 - a dead channel is cleaned up by its close event
+                    log.warning("notify consumer %s of group %s failed: %s", conn.remote_addr, group, e)
+
+    def _connection_closed(self, conn: Connection) -> None:
+        self.consumers.connection_closed(conn)
+        self.producers.connection_closed(conn)
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self, host: str | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.store.load)
+        self.topics.load()
+        self.groups.load()
+        self.offsets.load()
+        self.store.start()
+        await self.server.start(host)
+        try:
+            await self.vip_server.start(host)
+        except OSError as e:
+            log.warning("VIP channel on port %d not available: %s", self.vip_server.config.listenPort, e)
+        await self.registrar.register_all()
+        self.registrar.start()
+        self._tasks.append(asyncio.create_task(self._every(self.settings.broker.flushConsumerOffsetInterval / 1000,
+                                                           self.offsets.persist)))
+        self._tasks.append(asyncio.create_task(self._every(10.0, self._expire_channels)))
+
+    async def _every(self, seconds: float, job: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                job()
+            except Exception:  # noqa: BLE001
+                log.exception("periodic job failed")
+
+    def _expire_channels(self) -> None:
+        timeout = self.settings.broker.channelExpiredTimeout
+        for conn in self.consumers.expire(timeout) + self.producers.expire(timeout):
+            if isinstance(conn, Connection):
+                conn.close()
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await self.registrar.stop()
+        self.holds.wake_all()
+        await self.vip_server.stop()
+        await self.server.stop()
+        await self.client.close()
+        self.offsets.persist()
+        self.topics.persist()
+        self.groups.persist()
+        await asyncio.get_running_loop().run_in_executor(None, self.io.shutdown, True)
+        await self.store.shutdown()

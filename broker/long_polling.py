@@ -1,0 +1,57 @@
+"""Held PULL_MESSAGE requests (PullRequestHoldService + NotifyMessageArrivingListener): a pull that found
+nothing waits here until a message for its topic/queue is dispatched (and passes its filter) or its time is up."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+
+@dataclass
+class HeldPull:
+    queue_offset: int
+    msg_filter: object | None
+    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class PullRequestHoldService:
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, int], list[HeldPull]] = {}
+
+    async def hold(self, topic: str, queue_id: int, queue_offset: int, msg_filter, timeout: float) -> bool:
+        """Wait for a matching arrival; True when woken by one, False when the time ran out."""
+        pull = HeldPull(queue_offset, msg_filter)
+        key = (topic, queue_id)
+        self.held.setdefault(key, []).append(pull)
+        try:
+            await asyncio.wait_for(asyncio.shield(pull.future), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            waiting = self.held.get(key)
+            if waiting is not None:
+                try:
+                    waiting.remove(pull)
+                except ValueError:
+                    pass
+                if not waiting:
+                    del self.held[key]
+
+    def notify_arriving(self, topic: str, queue_id: int, max_offset: int, tags_code: int) -> None:
+        waiting = self.held.get((topic, queue_id))
+        if not waiting:
+            return
+        for pull in waiting:
+            if pull.future.done() or max_offset <= pull.queue_offset:
+                continue
+            f = pull.msg_filter
+            if f is not None and not f.is_matched_by_consume_queue(tags_code):
+                continue
+            pull.future.set_result(True)
+
+    def wake_all(self) -> None:
+        """At shutdown: answer every held pull now."""
+        for waiting in self.held.values():
+            for pull in waiting:
+                if not pull.future.done():
+                    pull.future.set_result(False)

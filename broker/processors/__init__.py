@@ -1,0 +1,1 @@
+"""One module per family of request codes; each exports a class whose `table()` maps codes to handlers."""

@@ -1,0 +1,21 @@
+"""Small pieces the broker processors share."""
+from __future__ import annotations
+
+from remoting.codes import ResponseCode
+
+FAQ_APPLY_TOPIC = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
+FAQ_SUBSCRIPTION_GROUP = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
+
+
+def topic_not_exist_remark(topic: str) -> str:
+    return f"topic[{topic}] not exist, apply first please!{FAQ_APPLY_TOPIC}"
+
+
+def host_of(conn) -> tuple[str, int]:
+    """(ip, port) of the peer, as Java's bornHost."""
+    addr = getattr(conn, "remote_addr", "") or "127.0.0.1:0"
+    host, _, port = addr.rpartition(":")
+    return host.strip("[]"), int(port or 0)
+
+
+SUCCESS = ResponseCode.SUCCESS

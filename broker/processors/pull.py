@@ -1,0 +1,151 @@
+"""PULL_MESSAGE with long polling (PullMessageProcessor.java)."""
+from __future__ import annotations
+
+import logging
+
+from remoting.bodies import PERM_READ
+from remoting.codes import RequestCode, ResponseCode, SerializeType
+from remoting.command import RemotingCommand, make_response
+from remoting.dispatch import Handler
+from remoting.headers import PullMessageRequestHeader, PullMessageResponseHeader
+from store.message_store import MessageStore
+from store.results import GetStatus
+
+from ..client_manager import ConsumerManager
+from ..config import BrokerConfig
+from ..consumer_offset import ConsumerOffsetManager
+from ..filter.tag import SqlFilter, TagFilter, parse_tags
+from ..long_polling import PullRequestHoldService
+from ..subscription_group import SubscriptionGroupManager
+from ..topic_config import TopicConfigManager
+from .common import FAQ_SUBSCRIPTION_GROUP, topic_not_exist_remark
+
+log = logging.getLogger("broker")
+
+FLAG_COMMIT_OFFSET = 0x1
+FLAG_SUSPEND = 0x2
+FLAG_SUBSCRIPTION = 0x4
+
+
+class PullProcessor:
+    def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
+                 groups: SubscriptionGroupManager, consumers: ConsumerManager, offsets: ConsumerOffsetManager,
+                 holds: PullRequestHoldService, broker_ip: str, is_slave: bool = False) -> None:
+        self.config = config
+        self.store = store
+        self.topics = topics
+        self.groups = groups
+        self.consumers = consumers
+        self.offsets = offsets
+        self.holds = holds
+        self.broker_ip = broker_ip
+        self.is_slave = is_slave
+
+    def table(self) -> dict[int, Handler]:
+        return {RequestCode.PULL_MESSAGE: self.pull, RequestCode.LITE_PULL_MESSAGE: self.pull}
+
+    async def pull(self, conn, req: RemotingCommand) -> RemotingCommand | None:
+        h = PullMessageRequestHeader.decode(req.ext_fields)
+        resp, msg_filter = self._process(req, h, allow_suspend=True)
+        if resp is not None:
+            return resp
+        # nothing yet: hold the request (long polling), then answer like Java's re-execution, in JSON
+        timeout = (h.suspendTimeoutMillis if self.config.longPollingEnable else self.config.shortPollingTimeMills) / 1000
+        await self.holds.hold(h.topic, h.queueId, h.queueOffset, msg_filter, timeout)
+        resp, _ = self._process(req, h, allow_suspend=False)
+        resp.serialize_type = SerializeType.JSON
+        return resp
+
+    def _error(self, req: RemotingCommand, code: int, remark: str) -> tuple[RemotingCommand, None]:
+        return make_response(req, code, remark, ext_fields={}), None
+
+    def _process(self, req: RemotingCommand, h: PullMessageRequestHeader, allow_suspend: bool):
+        """One pass of the pull; (None, filter) means "suspend"."""
+        if not self.config.brokerPermission & PERM_READ:
+            return self._error(req, ResponseCode.NO_PERMISSION,
+                               f"the broker[{self.broker_ip}] pulling message is forbidden")
+        group_cfg = self.groups.find(h.consumerGroup)
+        if group_cfg is None:
+            return self._error(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+                               f"subscription group [{h.consumerGroup}] does not exist, {FAQ_SUBSCRIPTION_GROUP}")
+        if not group_cfg.consumeEnable:
+            return self._error(req, ResponseCode.NO_PERMISSION, f"subscription group no permission, {h.consumerGroup}")
+        has_suspend = bool(h.sysFlag & FLAG_SUSPEND)
+        has_commit = bool(h.sysFlag & FLAG_COMMIT_OFFSET)
+        has_sub = bool(h.sysFlag & FLAG_SUBSCRIPTION)
+        tc = self.topics.get(h.topic)
+        if tc is None:
+            log.error("the topic %s not exist, consumer: %s", h.topic, h.consumerGroup)
+            return self._error(req, ResponseCode.TOPIC_NOT_EXIST, topic_not_exist_remark(h.topic))
+        if not tc.perm & PERM_READ:
+            return self._error(req, ResponseCode.NO_PERMISSION, f"the topic[{h.topic}] pulling message is forbidden")
+        if h.queueId < 0 or h.queueId >= tc.readQueueNums:
+            return self._error(req, ResponseCode.SYSTEM_ERROR,
+                               f"queueId[{h.queueId}] is illegal, topic:[{h.topic}] "
+                               f"topicConfig.readQueueNums:[{tc.readQueueNums}] consumer:[{h.consumerGroup}]")
+        if has_sub:
+            expression_type = h.expressionType or "TAG"
+            sub_string = h.subscription
+        else:
+            info = self.consumers.groups.get(h.consumerGroup)
+            if info is None:
+                return self._error(req, ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's group info not exist")
+            if not group_cfg.consumeBroadcastEnable and info.message_model == "BROADCASTING":
+                return self._error(req, ResponseCode.NO_PERMISSION,
+                                   f"the consumer group[{h.consumerGroup}] can not consume by broadcast way")
+            sd = info.subscriptions.get(h.topic)
+            if sd is None:
+                return self._error(req, ResponseCode.SUBSCRIPTION_NOT_EXIST, "the consumer's subscription not exist")
+            if sd.subVersion < h.subVersion:
+                return self._error(req, ResponseCode.SUBSCRIPTION_NOT_LATEST, "the consumer's subscription not latest")
+            expression_type = sd.expressionType or "TAG"
+            sub_string = sd.subString
+        try:
+            msg_filter = self._filter(expression_type, sub_string)
+        except ValueError as e:
+            log.warning("parse the consumer's subscription[%s] failed, group: %s: %s", sub_string, h.consumerGroup, e)
+            code = ResponseCode.SYSTEM_ERROR if isinstance(e, _PropertyFilterDisabled) else \
+                ResponseCode.SUBSCRIPTION_PARSE_FAILED
+            return self._error(req, code, str(e) if code == ResponseCode.SYSTEM_ERROR
+                               else "parse the consumer's subscription failed")
+
+        result = self.store.get_message(h.topic, h.queueId, h.queueOffset, h.maxMsgNums, msg_filter)
+        suggest = group_cfg.whichBrokerWhenConsumeSlowly if (
+            result.suggest_pulling_from_slave and self.config.slaveReadEnable) else 0
+        header = PullMessageResponseHeader(suggest, result.next_begin_offset, result.min_offset, result.max_offset)
+        status = result.status
+        if status == GetStatus.FOUND:
+            code = ResponseCode.SUCCESS
+        elif status in (GetStatus.NO_MATCHED_MESSAGE, GetStatus.MESSAGE_WAS_REMOVING):
+            code = ResponseCode.PULL_RETRY_IMMEDIATELY
+        elif status in (GetStatus.NO_MATCHED_LOGIC_QUEUE, GetStatus.NO_MESSAGE_IN_QUEUE):
+            code = ResponseCode.PULL_NOT_FOUND if h.queueOffset == 0 else ResponseCode.PULL_OFFSET_MOVED
+        elif status in (GetStatus.OFFSET_FOUND_NULL, GetStatus.OFFSET_OVERFLOW_ONE):
+            code = ResponseCode.PULL_NOT_FOUND
+        else:   # OFFSET_OVERFLOW_BADLY, OFFSET_TOO_SMALL
+            code = ResponseCode.PULL_OFFSET_MOVED
+        body = None
+        if code == ResponseCode.SUCCESS:
+            body = b"".join(result.buffers)
+        result.release()
+        if allow_suspend and has_commit and not self.is_slave:
+            # only on the first pass, whatever the outcome (Java commits before it suspends)
+            self.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset)
+        if code == ResponseCode.PULL_NOT_FOUND and allow_suspend and has_suspend:
+            return None, msg_filter
+        resp = make_response(req, code, status.value, ext_fields=header.encode(), body=body)
+        return resp, msg_filter
+
+    def _filter(self, expression_type: str, sub_string: str | None):
+        if expression_type.upper() == "TAG":
+            return TagFilter(*parse_tags(sub_string))
+        if expression_type.upper() != "SQL92":
+            raise ValueError(f"unknown expression type {expression_type}")
+        if not self.config.enablePropertyFilter:
+            raise _PropertyFilterDisabled("The broker does not support consumer to filter message by SQL92")
+        from ..filter.sql92 import compile_expression
+        return SqlFilter(compile_expression(sub_string or ""))
+
+
+class _PropertyFilterDisabled(ValueError):
+    pass

@@ -1,0 +1,218 @@
+"""SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE (SendMessageProcessor.java, AbstractSendMessageProcessor)."""
+from __future__ import annotations
+
+import logging
+import random
+import struct
+import time
+
+from remoting.bodies import PERM_WRITE
+from remoting.codes import RequestCode, ResponseCode
+from remoting.command import RemotingCommand, make_response
+from remoting.dispatch import Handler
+from remoting.headers import SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader
+from store import message as m
+from store.message_store import MessageStore
+from store.results import PutResult, PutStatus
+
+from ..config import BrokerConfig
+from ..subscription_group import SubscriptionGroupManager
+from ..topic_config import (NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX, TopicConfigManager, validate_topic)
+from .common import FAQ_SUBSCRIPTION_GROUP, host_of, topic_not_exist_remark
+
+log = logging.getLogger("broker")
+
+PROPERTY_CLUSTER = "CLUSTER"
+PROPERTY_WAIT = "WAIT"
+PROPERTY_TRAN_MSG = "TRAN_MSG"
+
+_PUT_ERRORS = {
+    PutStatus.CREATE_MAPEDFILE_FAILED: (ResponseCode.SYSTEM_ERROR, "create mapped file failed, server is busy or broken."),
+    PutStatus.MESSAGE_ILLEGAL: (ResponseCode.MESSAGE_ILLEGAL,
+                                "the message is illegal, maybe msg body or properties length not matched. "
+                                "msg body length limit 128k, msg properties length limit 32k."),
+    PutStatus.PROPERTIES_SIZE_EXCEEDED: (ResponseCode.MESSAGE_ILLEGAL,
+                                         "the message is illegal, maybe msg body or properties length not matched. "
+                                         "msg body length limit 128k, msg properties length limit 32k."),
+    PutStatus.SERVICE_NOT_AVAILABLE: (ResponseCode.SERVICE_NOT_AVAILABLE,
+                                      "service not available now. It may be caused by one of the following reasons: "
+                                      "the broker's disk is full, messages are put to the slave, message store has "
+                                      "been shut down, etc."),
+    PutStatus.OS_PAGECACHE_BUSY: (ResponseCode.SYSTEM_BUSY, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"),
+    PutStatus.UNKNOWN_ERROR: (ResponseCode.SYSTEM_ERROR, "UNKNOWN_ERROR"),
+}
+_STORED_CODES = {PutStatus.PUT_OK: ResponseCode.SUCCESS, PutStatus.FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
+                 PutStatus.FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
+                 PutStatus.SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE}
+
+_BATCH_HEAD = struct.Struct(">iiiii")   # total, magic, crc, flag, bodyLen
+
+
+class BatchBodyError(ValueError):
+    pass
+
+
+def decode_batch_body(body: bytes) -> list[tuple[int, bytes, str]]:
+    """MessageDecoder.encodeMessages format: per message total, magic, crc, flag, body, properties."""
+    out = []
+    pos = 0
+    n = len(body)
+    while pos < n:
+        if pos + 20 > n:
+            raise BatchBodyError("truncated batch record")
+        total, _magic, _crc, flag, body_len = _BATCH_HEAD.unpack_from(body, pos)
+        if total < 22 or pos + total > n or body_len < 0 or 20 + body_len + 2 > total:
+            raise BatchBodyError("bad batch record length")
+        b = body[pos + 20:pos + 20 + body_len]
+        (plen,) = struct.unpack_from(">h", body, pos + 20 + body_len)
+        if plen < 0 or 22 + body_len + plen != total:
+            raise BatchBodyError("bad batch properties length")
+        props = body[pos + 22 + body_len:pos + total].decode("utf-8")
+        out.append((flag, bytes(b), props))
+        pos += total
+    return out
+
+
+def stored_properties(client_props: str | None, cluster: str) -> str:
+    """What 4.9.7 stores for a single message: the client's properties in a HashMap, CLUSTER added, WAIT
+    removed, written back in HashMap iteration order."""
+    props = m.string_to_properties(client_props or "")
+    props[PROPERTY_CLUSTER] = cluster
+    peak = len(props)
+    props.pop(PROPERTY_WAIT, None)
+    return m.properties_to_string(m.reorder_properties_like_java(props, peak))
+
+
+class SendProcessor:
+    def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
+                 groups: SubscriptionGroupManager, store_host: tuple[str, int]) -> None:
+        self.config = config
+        self.store = store
+        self.topics = topics
+        self.groups = groups
+        self.store_host = store_host
+        self.rng = random.Random()
+
+    def table(self) -> dict[int, Handler]:
+        return {RequestCode.SEND_MESSAGE: self.send, RequestCode.SEND_MESSAGE_V2: self.send,
+                RequestCode.SEND_BATCH_MESSAGE: self.send}
+
+    def _response(self, req: RemotingCommand, code: int, remark: str | None = None,
+                  header: SendMessageResponseHeader | None = None) -> RemotingCommand:
+        ext = header.encode() if header else {}
+        ext["MSG_REGION"] = self.config.regionId
+        ext["TRACE_ON"] = "true" if self.config.traceOn else "false"
+        return make_response(req, code, remark, ext_fields=ext)
+
+    async def send(self, conn, req: RemotingCommand) -> RemotingCommand:
+        if req.code == RequestCode.SEND_MESSAGE:
+            h = SendMessageRequestHeader.decode(req.ext_fields)
+        else:
+            h = SendMessageRequestHeaderV2.decode(req.ext_fields).to_v1()
+        now = int(time.time() * 1000)
+        if self.config.startAcceptSendRequestTimeStamp > now:
+            return self._response(req, ResponseCode.SYSTEM_ERROR,
+                                  f"broker unable to service, until {self.config.startAcceptSendRequestTimeStamp}")
+        tc, error = self._check(req, h)
+        if error is not None:
+            return error
+        queue_id = h.queueId
+        if queue_id < 0:
+            queue_id = self.rng.randrange(max(tc.writeQueueNums, 1))
+        topic = h.topic
+        if topic.startswith(RETRY_GROUP_TOPIC_PREFIX):
+            group = topic[len(RETRY_GROUP_TOPIC_PREFIX):]
+            if self.groups.find(group) is None:
+                return self._response(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+                                      f"the consumer group[{group}] not exist{FAQ_SUBSCRIPTION_GROUP}")
+        sys_flag = h.sysFlag
+        if tc.topicFilterType == "MULTI_TAG":
+            sys_flag |= m.MULTI_TAGS_FLAG
+        born_host = host_of(conn)
+        batch = bool(h.batch) or req.code == RequestCode.SEND_BATCH_MESSAGE
+        body = bytes(req.body or b"")
+        if batch:
+            msgs, error = self._batch_messages(req, h, topic, queue_id, sys_flag, born_host, body)
+            if error is not None:
+                return error
+        else:
+            client_props = m.string_to_properties(h.properties or "")
+            if client_props.get(PROPERTY_TRAN_MSG, "").lower() == "true":
+                # transactional half messages need the transaction service (not built yet): refuse, as Java
+                # does with rejectTransactionMessage, rather than deliver an uncommitted message
+                return self._response(req, ResponseCode.NO_PERMISSION,
+                                      f"the broker[{self.store_host[0]}] sending transaction message is forbidden")
+            msgs = [m.StoredMessage(topic=topic, body=body, queue_id=queue_id, flag=h.flag, sys_flag=sys_flag,
+                                    born_timestamp=h.bornTimestamp, born_host=born_host,
+                                    reconsume_times=h.reconsumeTimes or 0,
+                                    properties=stored_properties(h.properties, self.config.brokerClusterName))]
+        result = await self.store.wait_for_flush(self.store.put_messages(msgs))
+        return self._put_response(req, result, queue_id)
+
+    def _batch_messages(self, req, h, topic, queue_id, sys_flag, born_host, body):
+        if m.transaction_type(sys_flag) != m.TRANSACTION_NOT_TYPE:
+            return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL, "batch request does not support transaction")
+        if len(body) > self.store.config.maxMessageSize:
+            return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL,
+                                        f"the message body size over max value, MAX: {self.store.config.maxMessageSize}")
+        batch_props = m.string_to_properties(h.properties or "")
+        if batch_props.get("DELAY"):
+            return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL, "batch message does not support delay")
+        batch_props[PROPERTY_CLUSTER] = self.config.brokerClusterName
+        batch_str = m.properties_to_string(batch_props)
+        try:
+            items = decode_batch_body(body)
+        except (BatchBodyError, UnicodeDecodeError, struct.error) as e:
+            return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL, f"bad batch body: {e}")
+        if not items:
+            return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL, "empty batch")
+        msgs = []
+        for flag, b, props in items:
+            # each element keeps its own properties; the batch-level ones are appended (MessageExtEncoder)
+            if props and not props.endswith(m.PROPERTY_SEPARATOR) and batch_str:
+                full = props + m.PROPERTY_SEPARATOR + batch_str
+            else:
+                full = props + batch_str
+            msgs.append(m.StoredMessage(topic=topic, body=b, queue_id=queue_id, flag=flag, sys_flag=sys_flag,
+                                        born_timestamp=h.bornTimestamp, born_host=born_host,
+                                        reconsume_times=h.reconsumeTimes or 0, properties=full))
+        return msgs, None
+
+    def _check(self, req: RemotingCommand, h: SendMessageRequestHeader):
+        """msgCheck: broker/topic permissions, topic validity, auto-creation, queue id."""
+        if not self.config.brokerPermission & PERM_WRITE and self.topics.is_order_topic(h.topic):
+            return None, self._response(req, ResponseCode.NO_PERMISSION,
+                                        f"the broker[{self.store_host[0]}] sending message is forbidden")
+        bad = validate_topic(h.topic)
+        if bad:
+            return None, self._response(req, ResponseCode.SYSTEM_ERROR, bad)
+        if h.topic in NOT_ALLOWED_SEND:
+            return None, self._response(req, ResponseCode.NO_PERMISSION,
+                                        f"Sending message to topic[{h.topic}] is forbidden.")
+        tc = self.topics.get(h.topic)
+        if tc is None:
+            sys_flag = 0x1 if h.unitMode else 0
+            if h.topic.startswith(RETRY_GROUP_TOPIC_PREFIX):
+                tc = self.topics.create_in_send_back(h.topic, 1, 6, sys_flag)
+            else:
+                tc = self.topics.create_in_send(h.topic, h.defaultTopic, h.defaultTopicQueueNums, sys_flag)
+            if tc is None:
+                return None, self._response(req, ResponseCode.TOPIC_NOT_EXIST, topic_not_exist_remark(h.topic))
+        if not tc.perm & PERM_WRITE:
+            return None, self._response(req, ResponseCode.NO_PERMISSION,
+                                        f"the topic[{h.topic}] sending message is forbidden")
+        max_q = max(tc.writeQueueNums, tc.readQueueNums)
+        if h.queueId >= max_q:
+            return None, self._response(
+                req, ResponseCode.SYSTEM_ERROR,
+                f"request queueId[{h.queueId}] is illegal, {tc} Producer: {getattr(req, 'remote', '')}")
+        return tc, None
+
+    def _put_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
+        code = _STORED_CODES.get(result.status)
+        if code is None:
+            code, remark = _PUT_ERRORS.get(result.status, (ResponseCode.SYSTEM_ERROR, result.status.value))
+            return self._response(req, code, remark)
+        a = result.append
+        header = SendMessageResponseHeader(",".join(a.msg_ids), queue_id, a.queue_offsets[0])
+        return self._response(req, code, None, header)

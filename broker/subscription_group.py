@@ -1,0 +1,90 @@
+"""Subscription group configs (SubscriptionGroupManager.java), persisted to config/subscriptionGroup.json."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from remoting import fastjson
+from remoting.bodies import DataVersion
+from remoting.config import read_config_file, write_file_atomically
+
+log = logging.getLogger("broker")
+
+_BUILTIN = ["TOOLS_CONSUMER", "FILTERSRV_CONSUMER", "SELF_TEST_C_GROUP"]
+_BUILTIN_BROADCAST = ["CID_ONS-HTTP-PROXY", "CID_ONSAPI_PULL", "CID_ONSAPI_PERMISSION", "CID_ONSAPI_OWNER"]
+
+
+@dataclass
+class SubscriptionGroupConfig:
+    groupName: str
+    consumeEnable: bool = True
+    consumeFromMinEnable: bool = True
+    consumeBroadcastEnable: bool = True
+    retryQueueNums: int = 1
+    retryMaxTimes: int = 16
+    brokerId: int = 0
+    whichBrokerWhenConsumeSlowly: int = 1
+    notifyConsumerIdsChangedEnable: bool = True
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SubscriptionGroupConfig":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+class SubscriptionGroupManager:
+    def __init__(self, auto_create: bool, store_root: str, persist: Callable[[Callable[[], None]], None]) -> None:
+        self.auto_create = auto_create
+        self.path = os.path.join(store_root, "config", "subscriptionGroup.json")
+        self.table: dict[str, SubscriptionGroupConfig] = {}
+        self.data_version = DataVersion(int(time.time() * 1000), 0)
+        self._persist = persist
+        for g in _BUILTIN:
+            self.table[g] = SubscriptionGroupConfig(g)
+        for g in _BUILTIN_BROADCAST:
+            self.table[g] = SubscriptionGroupConfig(g, consumeBroadcastEnable=True)
+
+    def load(self) -> None:
+        text = read_config_file(self.path)
+        if text is None:
+            return
+        data = fastjson.loads(text)
+        for name, cfg in (data.get("subscriptionGroupTable") or {}).items():
+            self.table[name] = SubscriptionGroupConfig.from_json(cfg)
+        self.data_version = DataVersion.from_json(data.get("dataVersion"))
+
+    def to_json(self) -> dict:
+        return {"dataVersion": self.data_version.to_json(),
+                "subscriptionGroupTable": {k: v.to_json() for k, v in self.table.items()}}
+
+    def persist(self) -> None:
+        content = fastjson.dumps_pretty(self.to_json())
+        path = self.path
+        self._persist(lambda: write_file_atomically(path, content))
+
+    def _bump(self) -> None:
+        self.data_version = DataVersion(int(time.time() * 1000), self.data_version.counter + 1)
+        self.persist()
+
+    def find(self, group: str) -> SubscriptionGroupConfig | None:
+        cfg = self.table.get(group)
+        if cfg is None and (self.auto_create or group.startswith("CID_RMQ_SYS_")):
+            cfg = SubscriptionGroupConfig(group)
+            self.table[group] = cfg
+            log.info("auto create a subscription group, %s", cfg)
+            self._bump()
+        return cfg
+
+    def update(self, cfg: SubscriptionGroupConfig) -> None:
+        self.table[cfg.groupName] = cfg
+        self._bump()
+
+    def delete(self, group: str) -> None:
+        if self.table.pop(group, None) is not None:
+            self._bump()
