@@ -12,6 +12,8 @@ Java quirks kept on purpose, because a Java broker behaves this way for the same
 - NOT binds tighter than comparisons (``NOT a = 'x'`` is ``(NOT a) = 'x'``).
 - Evaluation can fail (Java RuntimeException, e.g. a non-numeric property against a number); the broker
   (ExpressionMessageFilter.isMatchedByCommitLog) then treats the message as not matching.
+Not reproduced: Java refuses nesting only when its thread stack overflows (past ~1000 parentheses); here the
+limit is Python's recursion limit (~160 parentheses).
 """
 from __future__ import annotations
 
@@ -631,5 +633,5 @@ def matches(expr: Expression, props: Mapping[str, str]) -> bool:
     """What the broker does with a message: only a Boolean TRUE result matches; null and errors don't."""
     try:
         return expr.evaluate(props) is True
-    except SqlEvaluationError:
+    except (SqlEvaluationError, RecursionError):  # Java: the broker catches Throwable and skips the message
         return False

@@ -129,7 +129,10 @@ class SendProcessor:
         if tc.topicFilterType == "MULTI_TAG":
             sys_flag |= m.MULTI_TAGS_FLAG
         born_host = host_of(conn)
-        batch = bool(h.batch) or req.code == RequestCode.SEND_BATCH_MESSAGE
+        # the C++ 1.x client flags batches with batch="1" (Java's Boolean.parseBoolean would read false and
+        # store the whole batch as one message); "1" is taken as true so its batches arrive as sent
+        raw_batch = req.ext("batch" if req.code == RequestCode.SEND_MESSAGE else "m")
+        batch = bool(h.batch) or raw_batch == "1" or req.code == RequestCode.SEND_BATCH_MESSAGE
         body = bytes(req.body or b"")
         if batch:
             msgs, error = self._batch_messages(req, h, topic, queue_id, sys_flag, born_host, body)

@@ -1,0 +1,83 @@
+"""Run the C++ 1.x client script (tests/interop/scripts/cpp1x_client.py) in its own venv."""
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+from .clientenv import client_env, cpp1x_python
+from .daemons import ROOT
+
+SCRIPT = ROOT / "tests" / "interop" / "scripts" / "cpp1x_client.py"
+
+
+def message(topic: str, body: bytes, tags: str | None = None, keys: str | None = None,
+            props: dict[str, str] | None = None) -> dict:
+    return {"topic": topic, "tags": tags, "keys": keys, "body_b64": base64.b64encode(body).decode(),
+            "props": props or {}}
+
+
+def produce(home: Path, namesrv: str, group: str, mode: str, msgs: list[dict], timeout: float = 90) -> list[dict]:
+    stdin = "".join(json.dumps(x) + "\n" for x in msgs)
+    out = subprocess.run([str(cpp1x_python()), str(SCRIPT), "produce", namesrv, group, mode], input=stdin,
+                         capture_output=True, text=True, timeout=timeout, env=client_env(home), cwd=home)
+    lines = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+    assert lines, out.stderr[-2000:]
+    return lines
+
+
+def pull_all(home: Path, namesrv: str, group: str, topic: str, timeout: float = 90) -> list[dict]:
+    out = subprocess.run([str(cpp1x_python()), str(SCRIPT), "pull", namesrv, group, topic], capture_output=True,
+                         text=True, timeout=timeout, env=client_env(home), cwd=home)
+    assert '"END"' in out.stdout, out.stderr[-2000:]
+    return [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+
+
+class PushConsumer:
+    """A push consumer subprocess; received messages are collected as they arrive."""
+
+    def __init__(self, home: Path, namesrv: str, group: str, topic: str, expression: str = "*",
+                 model: str = "CLUSTERING", seconds: float = 120) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen([str(cpp1x_python()), str(SCRIPT), "push", namesrv, group, topic, expression,
+                                      model, str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True, env=client_env(home), cwd=home)
+        self.messages: list[dict] = []
+        self.cond = threading.Condition()
+        self.ready = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.ready or self.proc.poll() is not None, timeout=30):
+                raise TimeoutError("push consumer did not start")
+        assert self.ready, "push consumer exited before it was ready"
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            with self.cond:
+                if line.strip() == '"READY"':
+                    self.ready = True
+                elif line.startswith("{"):
+                    self.messages.append(json.loads(line))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout: float = 60) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: predicate(self.messages), timeout=timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._reader.join(timeout=10)
