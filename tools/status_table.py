@@ -32,12 +32,33 @@ def supported_namesrv_codes() -> set[int]:
     return set(NamesrvProcessor(RouteInfo(), KVConfig("/nonexistent"), cfg).table())
 
 
+# Codes a 4.9.7 broker answers (codes.md section 1, handler column not "-").
+BROKER_CODES = [
+    10, 11, 12, 14, 15, 17, 21, 25, 26, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 41, 42, 43, 45, 46, 50, 51, 52,
+    53, 54, 200, 201, 202, 203, 204, 207, 208, 215, 222, 223, 300, 303, 305, 306, 307, 308, 309, 310, 314, 315,
+    316, 317, 320, 321, 323, 324, 325, 328, 329,
+]
+
+
+def supported_broker_codes() -> set[int]:
+    import tempfile
+
+    from broker.config import load_settings
+    from broker.controller import Broker
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, _ = load_settings(None, overrides={"storePathRootDir": tmp, "brokerName": "b"})
+        return set(Broker(settings).dispatcher.codes())
+
+
 def render() -> str:
     ns = supported_namesrv_codes()
+    br = supported_broker_codes()
     rows = ["| code | name | daemon | status |", "|---:|---|---|---|"]
     for code in sorted(NAMESRV_CODES):
         rows.append(f"| {int(code)} | {code.name} | namesrv | {'supported' if code in ns else 'not yet'} |")
-    rows.append("| * | every broker request code | broker | not yet (issue #4) |")
+    for code in BROKER_CODES:
+        name = RequestCode(code).name
+        rows.append(f"| {code} | {name} | broker | {'supported' if code in br else 'not yet'} |")
     return "\n".join([BEGIN, *rows, END])
 
 

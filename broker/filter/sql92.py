@@ -17,6 +17,7 @@ limit is Python's recursion limit (~160 parentheses).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -620,6 +621,8 @@ class _Parser:
         self._fail("a literal, a property name, '(', '+', '-' or NOT")
 
 
+# Cached like SelectorParser's PARSE_CACHE: every pull recompiles its text, and compiled trees are immutable.
+@functools.lru_cache(maxsize=128)
 def compile_expression(text: str, *, strict: bool = False) -> BooleanExpression:
     """Parse an SQL92 subscription. Raises SqlParseError for whatever Java's SelectorParser.parse rejects;
     with strict=True, text after the expression is rejected too (Java ignores it)."""
