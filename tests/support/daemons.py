@@ -47,7 +47,9 @@ class DaemonProcess:
         self.conf.write_text("".join(f"{k}={v}\n" for k, v in self.props.items()))
         env = dict(os.environ, ROCKETMQ_LOG_DIR=str(self.workdir / "logs"), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", self.module, "-c", str(self.conf), *self.extra_args],
+            # -P: the working directory is not put on sys.path, so a data directory named like one of our
+            # packages (a broker's "store/") cannot shadow it
+            [sys.executable, "-P", "-m", self.module, "-c", str(self.conf), *self.extra_args],
             cwd=self.workdir, env=env, stdout=subprocess.PIPE, stderr=open(self.workdir / "stderr.txt", "ab"),
             text=True)
         self._wait_for(self.boot_line, BOOT_TIMEOUT)
