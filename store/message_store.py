@@ -466,7 +466,6 @@ class MessageStore:
                 "commitLogMaxOffset": str(self.commitlog.max_offset()),
                 "putMessageTimesTotal": str(self.stats["put_messages"]),
                 "putMessageSizeTotal": str(self.stats["put_bytes"]),
-                "getFoundTimesTotal": str(self.stats["get_messages"]),
                 "putTps": f"{self._tps(1, 10_000):.2f} {self._tps(1, 60_000):.2f}",
                 "getFoundTps": f"{self._tps(2, 10_000):.2f} {self._tps(2, 60_000):.2f}",
                 "commitLogDiskRatio": f"{disk_used_ratio(self.config.commitlog_dir):.4f}",

@@ -104,7 +104,8 @@ class AdminProcessor:
         tc = TopicConfig(h.topic, h.readQueueNums, h.writeQueueNums, h.perm, h.topicFilterType,
                          h.topicSysFlag or 0, bool(h.order))
         self.topics.update(tc)
-        return make_response(req, ResponseCode.SUCCESS)
+        # Java leaves createResponseCommand's default remark on this success
+        return make_response(req, ResponseCode.SUCCESS, "not set any response code")
 
     def delete_topic(self, conn, req):
         if self.is_slave:
@@ -204,16 +205,39 @@ class AdminProcessor:
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"offsetTable": table}))
 
     def get_broker_runtime_info(self, conn, req):
+        """The KVTable of AdminBrokerProcessor.prepareRuntimeInfo, same keys; thread-pool figures are 0 (no
+        thread pools here) and the scheduleMessageOffset_<level> keys come with delayed delivery."""
         info = dict(self.store.runtime_info())
         stats = self.store.stats
-        info.update({"brokerVersionDesc": "V4_9_7", "brokerVersion": str(CURRENT_VERSION),
-                     "msgPutTotalTodayNow": str(stats["put_messages"]), "msgGetTotalTodayNow": str(stats["get_messages"]),
-                     "msgPutTotalTodayMorning": "0", "msgGetTotalTodayMorning": "0",
-                     "msgPutTotalYesterdayMorning": "0", "msgGetTotalYesterdayMorning": "0",
-                     "bootTimestamp": str(self.boot_ms),
-                     "startAcceptSendRequestTimeStamp": str(self.config.startAcceptSendRequestTimeStamp),
-                     "getTransferedTps": info.get("getFoundTps", "0"), "putMessageFailedTimes": "0",
-                     "sendThreadPoolQueueSize": "0", "pullThreadPoolQueueSize": "0", "queryThreadPoolQueueSize": "0"})
+        up = int(time.time()) - self.boot_ms // 1000
+        puts = stats["put_messages"]
+        import shutil
+        try:
+            du = shutil.disk_usage(self.store.config.commitlog_dir)
+            capacity = f"Total : {du.total / 2**30:.1f} GiB, Free : {du.free / 2**30:.1f} GiB."
+        except OSError:
+            capacity = "Total : 0 B, Free : 0 B."
+        info.update({
+            "brokerVersionDesc": "V4_9_7", "brokerVersion": str(CURRENT_VERSION),
+            "msgPutTotalTodayNow": str(puts), "msgGetTotalTodayNow": str(stats["get_messages"]),
+            "msgPutTotalTodayMorning": "0", "msgGetTotalTodayMorning": "0",
+            "msgPutTotalYesterdayMorning": "0", "msgGetTotalYesterdayMorning": "0",
+            "bootTimestamp": str(self.boot_ms),
+            "runtime": f"[ {up // 86400} days, {up % 86400 // 3600} hours, {up % 3600 // 60} minutes, {up % 60} seconds ]",
+            "startAcceptSendRequestTimeStamp": str(self.config.startAcceptSendRequestTimeStamp),
+            "getTransferedTps": info["getFoundTps"], "getMissTps": "0.0 0.0 ", "getTotalTps": info["getFoundTps"],
+            "putMessageFailedTimes": "0", "putMessageEntireTimeMax": "0", "getMessageEntireTimeMax": "0",
+            "putMessageDistributeTime": "", "putLatency99": "0.00", "putLatency999": "0.00",
+            "putMessageAverageSize": str(stats["put_bytes"] / puts if puts else 0.0), "dispatchMaxBuffer": "0",
+            "pageCacheLockTimeMills": "0", "remainHowManyDataToFlush": "0 B", "remainTransientStoreBufferNumbs": "2147483647",
+            "commitLogDirCapacity": capacity,
+            f"commitLogDiskRatio_{self.store.config.commitlog_dir}": info["commitLogDiskRatio"],
+            "sendThreadPoolQueueSize": "0", "sendThreadPoolQueueCapacity": "10000",
+            "sendThreadPoolQueueHeadWaitTimeMills": "0", "pullThreadPoolQueueSize": "0",
+            "pullThreadPoolQueueCapacity": "100000", "pullThreadPoolQueueHeadWaitTimeMills": "0",
+            "queryThreadPoolQueueSize": "0", "queryThreadPoolQueueCapacity": "20000",
+            "queryThreadPoolQueueHeadWaitTimeMills": "0", "EndTransactionQueueSize": "0",
+            "EndTransactionThreadPoolQueueCapacity": "100000"})
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"table": info}))
 
     # ------------------------------------------------------------ queue locks (orderly consumers)

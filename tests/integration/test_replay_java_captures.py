@@ -47,11 +47,13 @@ class RawConn:
         self.writer.close()
 
 
-def pairs(name: str) -> list[tuple[dict, dict]]:
-    """(request, response) frames of the namesrv conversations in capture order."""
-    fs = [f for f in frames(name) if f["peer"] == "namesrv"]
-    responses = {(f["conn"], f["header"]["opaque"]): f for f in fs if f["rpc"] == "response"}
-    return [(f, responses[(f["conn"], f["header"]["opaque"])]) for f in fs if f["rpc"] == "request"]
+def pairs(name: str, peer: str = "namesrv") -> list[tuple[dict, dict | None]]:
+    """(request, response) frames sent to `peer` in capture order; oneway requests pair with None.
+    Requests the server sent to the client (s2c requests) are left out."""
+    fs = [f for f in frames(name) if f["peer"] == peer]
+    responses = {(f["conn"], f["header"]["opaque"]): f for f in fs if f["rpc"] == "response" and f["dir"] == "s2c"}
+    return [(f, responses.get((f["conn"], f["header"]["opaque"])) if f["rpc"] == "request" else None)
+            for f in fs if f["dir"] == "c2s" and f["rpc"] in ("request", "oneway")]
 
 
 def body_of(frame: dict) -> bytes | None:
