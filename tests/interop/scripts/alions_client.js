@@ -1,0 +1,52 @@
+// Drive ali-ons@3.12.0 from a test (node, with NODE_PATH pointing at its node_modules).
+//   produce NAMESRV GROUP            < JSON lines {topic, tags, keys, body_b64, props}: one result line each
+//   consume NAMESRV GROUP TOPIC TYPE EXPRESSION SECONDS [broadcast]
+//        TYPE: TAG | SQL92; prints READY, then one JSON line per message, until SECONDS pass
+'use strict';
+const { Producer, Consumer, Message } = require('ali-ons');
+
+const [cmd, namesrv, group, ...rest] = process.argv.slice(2);
+const httpclient = { request: async () => { throw new Error('httpclient unused: nameSrv is given'); } };
+const out = obj => process.stdout.write(JSON.stringify(obj) + '\n');
+
+async function readStdin() {
+  const chunks = [];
+  for await (const c of process.stdin) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8').split('\n').filter(l => l.trim()).map(l => JSON.parse(l));
+}
+
+async function produce() {
+  const producer = new Producer({ httpclient, nameSrv: namesrv, producerGroup: group });
+  await producer.ready();
+  for (const d of await readStdin()) {
+    const msg = new Message(d.topic, d.tags || '', Buffer.from(d.body_b64, 'base64'));
+    if (d.keys) msg.keys = d.keys.split(' ');
+    for (const [k, v] of Object.entries(d.props || {})) msg.properties[k] = v;
+    try {
+      const r = await producer.send(msg);
+      out({ status: r.sendStatus, msg_id: r.msgId, queue_id: r.messageQueue.queueId, offset: r.queueOffset });
+    } catch (e) {
+      out({ error: e.message, name: e.name });
+    }
+  }
+  await producer.close();
+}
+
+async function consume() {
+  const [topic, type, expression, seconds, broadcast] = rest;
+  const consumer = new Consumer({ httpclient, nameSrv: namesrv, consumerGroup: group,
+    isBroadcast: broadcast === 'broadcast', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  const sub = type === 'SQL92' ? { expressionType: 'SQL92', subString: expression } : expression;
+  consumer.subscribe(topic, sub, async msg => {
+    out({ topic: msg.topic, tags: msg.tags, keys: msg.keys, body_b64: Buffer.from(msg.body).toString('base64'),
+      queue_id: msg.queueId, queue_offset: msg.queueOffset, props: msg.properties });
+  });
+  consumer.on('error', e => out({ error: e.message, name: e.name }));
+  await consumer.ready();
+  out('READY');
+  await new Promise(resolve => setTimeout(resolve, Number(seconds) * 1000));
+}
+
+(cmd === 'produce' ? produce() : consume())
+  .then(() => process.stdout.write('', () => process.exit(0)))
+  .catch(e => { out({ fatal: e.message, name: e.name }); process.stdout.write('', () => process.exit(1)); });
