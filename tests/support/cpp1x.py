@@ -1,4 +1,5 @@
-"""Run the C++ 1.x client script (tests/interop/scripts/cpp1x_client.py) in its own venv."""
+"""Run the C++ client scripts in their own venvs: tests/interop/scripts/cpp1x_client.py (rocketmq==0.4.4,
+C++ 1.x) and cpp21_client.py (rocketmq-client-python 2.0.0, C++ 2.1); both speak the same JSON lines."""
 from __future__ import annotations
 
 import base64
@@ -7,10 +8,17 @@ import subprocess
 import threading
 from pathlib import Path
 
-from .clientenv import client_env, cpp1x_python
+from .clientenv import client_env, cpp1x_python, cpp21_env, cpp21_python
 from .daemons import ROOT
 
 SCRIPT = ROOT / "tests" / "interop" / "scripts" / "cpp1x_client.py"
+SCRIPT21 = ROOT / "tests" / "interop" / "scripts" / "cpp21_client.py"
+
+
+def _runner(core: str):
+    if core == "2.1":
+        return cpp21_python(), SCRIPT21, cpp21_env
+    return cpp1x_python(), SCRIPT, client_env
 
 
 def message(topic: str, body: bytes, tags: str | None = None, keys: str | None = None,
@@ -19,10 +27,12 @@ def message(topic: str, body: bytes, tags: str | None = None, keys: str | None =
             "props": props or {}}
 
 
-def produce(home: Path, namesrv: str, group: str, mode: str, msgs: list[dict], timeout: float = 90) -> list[dict]:
+def produce(home: Path, namesrv: str, group: str, mode: str, msgs: list[dict], timeout: float = 90,
+            core: str = "1.x") -> list[dict]:
+    py, script, env = _runner(core)
     stdin = "".join(json.dumps(x) + "\n" for x in msgs)
-    out = subprocess.run([str(cpp1x_python()), str(SCRIPT), "produce", namesrv, group, mode], input=stdin,
-                         capture_output=True, text=True, timeout=timeout, env=client_env(home), cwd=home)
+    out = subprocess.run([str(py), str(script), "produce", namesrv, group, mode], input=stdin,
+                         capture_output=True, text=True, timeout=timeout, env=env(home), cwd=home)
     lines = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
     assert lines, out.stderr[-2000:]
     return lines
@@ -39,11 +49,12 @@ class PushConsumer:
     """A push consumer subprocess; received messages are collected as they arrive."""
 
     def __init__(self, home: Path, namesrv: str, group: str, topic: str, expression: str = "*",
-                 model: str = "CLUSTERING", seconds: float = 120) -> None:
+                 model: str = "CLUSTERING", seconds: float = 120, core: str = "1.x") -> None:
         home.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen([str(cpp1x_python()), str(SCRIPT), "push", namesrv, group, topic, expression,
+        py, script, env = _runner(core)
+        self.proc = subprocess.Popen([str(py), str(script), "push", namesrv, group, topic, expression,
                                       model, str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=client_env(home), cwd=home)
+                                     stderr=subprocess.DEVNULL, text=True, env=env(home), cwd=home)
         self.messages: list[dict] = []
         self.cond = threading.Condition()
         self.ready = False

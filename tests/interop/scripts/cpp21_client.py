@@ -1,0 +1,79 @@
+"""Drive rocketmq-client-python 2.0.0 (C++ 2.1 core) from a test: run with the .cache/v200 python.
+
+    produce NAMESRV GROUP MODE < messages.jsonl     MODE: sync | oneway | orderly (sharding key = keys)
+    push NAMESRV GROUP TOPIC EXPRESSION MODEL SECONDS
+Same JSON shapes as cpp1x_client.py. Ends with os._exit: the 2.1 core can segfault in shutdown.
+"""
+import base64
+import json
+import os
+import sys
+import threading
+import time
+
+from rocketmq.client import ConsumeStatus, Message, MessageModel, Producer, PushConsumer
+
+
+def out(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def s(x):
+    return x.decode("utf-8") if isinstance(x, bytes) else x
+
+
+def produce(namesrv, group, mode):
+    p = Producer(group, orderly=(mode == "orderly"))
+    p.set_name_server_address(namesrv)
+    p.start()
+    msgs = [json.loads(line) for line in sys.stdin if line.strip()]
+    for n, d in enumerate(msgs):
+        msg = Message(d["topic"])
+        if d.get("tags"):
+            msg.set_tags(d["tags"])
+        if d.get("keys"):
+            msg.set_keys(d["keys"])
+        msg.set_body(base64.b64decode(d["body_b64"]))
+        for k, v in (d.get("props") or {}).items():
+            msg.set_property(k, v)
+        try:
+            if mode == "oneway" and n < len(msgs) - 1:
+                p.send_oneway(msg)    # the last one goes sync so queued oneway frames are known to be out
+                out({"sent": True})
+            elif mode == "orderly":
+                r = p.send_orderly_with_sharding_key(msg, d.get("keys") or "k")
+                out({"status": int(r.status), "msg_id": r.msg_id, "offset": r.offset})
+            else:
+                r = p.send_sync(msg)
+                out({"status": int(r.status), "msg_id": r.msg_id, "offset": r.offset})
+        except Exception as e:
+            out({"error": str(e)})
+    os._exit(0)
+
+
+def push(namesrv, group, topic, expression, model, seconds):
+    c = PushConsumer(group, message_model=MessageModel.BROADCASTING if model == "BROADCASTING" else MessageModel.CLUSTERING)
+    c.set_name_server_address(namesrv)
+
+    def on_message(m):
+        out({"topic": s(m.topic), "tags": s(m.tags), "keys": s(m.keys), "id": s(m.id),
+             "body_b64": base64.b64encode(m.body).decode(), "queue_id": m.queue_id, "queue_offset": m.queue_offset,
+             "props": {k: s(m.get_property(k)) for k in ("color", "nonAscii") if m.get_property(k)}})
+        return ConsumeStatus.CONSUME_SUCCESS
+    c.subscribe(topic, on_message, expression)
+    c.start()
+    out("READY")
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    deadline = time.time() + float(seconds)
+    while time.time() < deadline and not stop.is_set():
+        stop.wait(0.1)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "produce":
+        produce(*sys.argv[2:5])
+    else:
+        push(*sys.argv[2:8])
