@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 import sys
 
 from remoting import runtime
@@ -12,6 +10,7 @@ from remoting.config import ConfigError, format_properties
 
 from .config import BrokerSettings, load_settings
 from .controller import Broker
+from tools.daemon import run_until_signal
 from tools.logsetup import setup_logging
 
 IMPLEMENTED = True
@@ -30,20 +29,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def serve(settings: BrokerSettings) -> None:
     broker = Broker(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await broker.start()
-    b = settings.broker
-    msg = (f"The broker[{b.brokerName}, {settings.broker_addr}] boot success. serializeType=JSON"
-           + (f" and name server is {b.namesrvAddr}" if b.namesrvAddr else ""))
-    log.info(msg)
-    print(msg, flush=True)
-    await stop.wait()
-    log.info("shutting down")
-    await broker.stop()
-    log.info("broker stopped")
+
+    async def start() -> str:
+        await broker.start()
+        b = settings.broker
+        return (f"The broker[{b.brokerName}, {settings.broker_addr}] boot success. serializeType=JSON"
+                + (f" and name server is {b.namesrvAddr}" if b.namesrvAddr else ""))
+    await run_until_signal(start, broker.stop, log, "broker stopped")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 import sys
 
 from remoting import runtime
@@ -13,6 +11,7 @@ from remoting.config import ConfigError, apply_properties, format_properties, re
 
 from .config import NamesrvConfig, NamesrvConfiguration, default_server_config
 from .controller import NameServer
+from tools.daemon import run_until_signal
 from tools.logsetup import setup_logging
 
 log = logging.getLogger("namesrv")
@@ -44,18 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def serve(configuration: NamesrvConfiguration) -> None:
     ns = NameServer(configuration)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await ns.start()
-    msg = f"The Name Server boot success. serializeType={SerializeType.JSON.name}"
-    log.info("%s port=%d", msg, ns.server.port)
-    print(msg, flush=True)
-    await stop.wait()
-    log.info("shutting down")
-    await ns.stop()
-    log.info("name server stopped")
+
+    async def start() -> str:
+        await ns.start()
+        log.info("listening on port %d", ns.server.port)
+        return f"The Name Server boot success. serializeType={SerializeType.JSON.name}"
+    await run_until_signal(start, ns.stop, log, "name server stopped")
 
 
 def main(argv: list[str] | None = None) -> int:

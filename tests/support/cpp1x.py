@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import threading
 from pathlib import Path
 
+from .consumer_proc import ConsumerProcess
 from .clientenv import client_env, cpp1x_python, cpp21_env, cpp21_python
 from .daemons import ROOT
 
@@ -45,50 +45,12 @@ def pull_all(home: Path, namesrv: str, group: str, topic: str, timeout: float = 
     return [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
 
 
-class PushConsumer:
-    """A push consumer subprocess; received messages are collected as they arrive."""
+class PushConsumer(ConsumerProcess):
+    """A push consumer subprocess of the C++ 1.x or 2.1 client."""
 
     def __init__(self, home: Path, namesrv: str, group: str, topic: str, expression: str = "*",
                  model: str = "CLUSTERING", seconds: float = 120, core: str = "1.x") -> None:
         home.mkdir(parents=True, exist_ok=True)
         py, script, env = _runner(core)
-        self.proc = subprocess.Popen([str(py), str(script), "push", namesrv, group, topic, expression,
-                                      model, str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=env(home), cwd=home)
-        self.messages: list[dict] = []
-        self.cond = threading.Condition()
-        self.ready = False
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        with self.cond:
-            if not self.cond.wait_for(lambda: self.ready or self.proc.poll() is not None, timeout=30):
-                raise TimeoutError("push consumer did not start")
-        assert self.ready, "push consumer exited before it was ready"
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            with self.cond:
-                if line.strip() == '"READY"':
-                    self.ready = True
-                elif line.startswith("{"):
-                    self.messages.append(json.loads(line))
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout: float = 60) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: predicate(self.messages), timeout=timeout)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._reader.join(timeout=10)
+        super().__init__([str(py), str(script), "push", namesrv, group, topic, expression, model, str(seconds)],
+                         env(home), home)

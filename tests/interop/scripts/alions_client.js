@@ -1,7 +1,7 @@
 // Drive ali-ons@3.12.0 from a test (node, with NODE_PATH pointing at its node_modules).
 //   produce NAMESRV GROUP            < JSON lines {topic, tags, keys, body_b64, props}: one result line each
 //   consume NAMESRV GROUP TOPIC TYPE EXPRESSION SECONDS [broadcast]
-//        TYPE: TAG | SQL92; prints READY, then one JSON line per message, until SECONDS pass
+//        TYPE: TAG | SQL92; prints READY, then one JSON line per message, until SECONDS pass or stdin closes
 'use strict';
 const { Producer, Consumer, Message } = require('ali-ons');
 
@@ -44,7 +44,12 @@ async function consume() {
   consumer.on('error', e => out({ error: e.message, name: e.name }));
   await consumer.ready();
   out('READY');
-  await new Promise(resolve => setTimeout(resolve, Number(seconds) * 1000));
+  // run until SECONDS pass or the test closes our stdin
+  await new Promise(resolve => {
+    setTimeout(resolve, Number(seconds) * 1000);
+    process.stdin.on('end', resolve);
+    process.stdin.resume();
+  });
 }
 
 (cmd === 'produce' ? produce() : consume())
