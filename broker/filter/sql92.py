@@ -518,24 +518,21 @@ class _Parser:
         return e
 
     def _or(self) -> Expression:
-        left = self._and()
-        if self._peek() != "OR":
-            return left
-        operands = [_as_boolean(left)]
-        while self._peek() == "OR":
-            self._take()
-            operands.append(_as_boolean(self._and()))
-        return _Or(tuple(operands))
+        return self._logic("OR", self._and, _Or)
 
     def _and(self) -> Expression:
-        left = self._equality()
-        if self._peek() != "AND":
+        return self._logic("AND", self._equality, _And)
+
+    def _logic(self, keyword: str, operand, node) -> Expression:
+        """`operand (keyword operand)*`: a single operand stays as it is (it need not be boolean yet)."""
+        left = operand()
+        if self._peek() != keyword:
             return left
         operands = [_as_boolean(left)]
-        while self._peek() == "AND":
+        while self._peek() == keyword:
             self._take()
-            operands.append(_as_boolean(self._equality()))
-        return _And(tuple(operands))
+            operands.append(_as_boolean(operand()))
+        return node(tuple(operands))
 
     def _equality(self) -> Expression:
         left = self._comparison()

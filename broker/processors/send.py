@@ -73,10 +73,9 @@ def decode_batch_body(body: bytes) -> list[tuple[int, bytes, str]]:
     return out
 
 
-def stored_properties(client_props: str | None, cluster: str) -> str:
-    """What 4.9.7 stores for a single message: the client's properties in a HashMap, CLUSTER added, WAIT
-    removed, written back in HashMap iteration order."""
-    props = m.string_to_properties(client_props or "")
+def stored_properties(props: dict[str, str], cluster: str) -> str:
+    """What 4.9.7 stores for a single message: the client's properties (parsed into a HashMap), CLUSTER added,
+    WAIT removed, written back in HashMap iteration order. `props` is changed in place."""
     props[PROPERTY_CLUSTER] = cluster
     peak = len(props)
     props.pop(PROPERTY_WAIT, None)
@@ -113,7 +112,7 @@ class SendProcessor:
         if self.config.startAcceptSendRequestTimeStamp > now:
             return self._response(req, ResponseCode.SYSTEM_ERROR,
                                   f"broker unable to service, until {self.config.startAcceptSendRequestTimeStamp}")
-        tc, error = self._check(req, h)
+        tc, error = self._check(conn, req, h)
         if error is not None:
             return error
         queue_id = h.queueId
@@ -148,7 +147,7 @@ class SendProcessor:
             msgs = [m.StoredMessage(topic=topic, body=body, queue_id=queue_id, flag=h.flag, sys_flag=sys_flag,
                                     born_timestamp=h.bornTimestamp, born_host=born_host,
                                     reconsume_times=h.reconsumeTimes or 0,
-                                    properties=stored_properties(h.properties, self.config.brokerClusterName))]
+                                    properties=stored_properties(client_props, self.config.brokerClusterName))]
         result = await self.store.wait_for_flush(self.store.put_messages(msgs))
         return self._put_response(req, result, queue_id)
 
@@ -181,7 +180,7 @@ class SendProcessor:
                                         reconsume_times=h.reconsumeTimes or 0, properties=full))
         return msgs, None
 
-    def _check(self, req: RemotingCommand, h: SendMessageRequestHeader):
+    def _check(self, conn, req: RemotingCommand, h: SendMessageRequestHeader):
         """msgCheck: broker/topic permissions, topic validity, auto-creation, queue id."""
         if not self.config.brokerPermission & PERM_WRITE and self.topics.is_order_topic(h.topic):
             return None, self._response(req, ResponseCode.NO_PERMISSION,
@@ -208,7 +207,7 @@ class SendProcessor:
         if h.queueId >= max_q:
             return None, self._response(
                 req, ResponseCode.SYSTEM_ERROR,
-                f"request queueId[{h.queueId}] is illegal, {tc} Producer: {getattr(req, 'remote', '')}")
+                f"request queueId[{h.queueId}] is illegal, {tc} Producer: {getattr(conn, 'remote_addr', '')}")
         return tc, None
 
     def _put_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
