@@ -28,6 +28,7 @@ from .processors.consumer_manage import ConsumerManageProcessor
 from .processors.pull import PullProcessor
 from .processors.query import QueryProcessor
 from .processors.send import SendProcessor
+from .schedule import ScheduleMessageService
 from .subscription_group import SubscriptionGroupManager
 from .topic_config import TopicConfigManager
 
@@ -45,6 +46,7 @@ class Broker:
         self.topics = TopicConfigManager(b, s.storePathRootDir, self._submit_io)
         self.groups = SubscriptionGroupManager(b.autoCreateSubscriptionGroup, s.storePathRootDir, self._submit_io)
         self.offsets = ConsumerOffsetManager(s.storePathRootDir, self._submit_io)
+        self.schedule = ScheduleMessageService(self.store, s.storePathRootDir, self._submit_io)
         self.consumers = ConsumerManager()
         self.producers = ProducerManager()
         self.holds = PullRequestHoldService()
@@ -60,7 +62,7 @@ class Broker:
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
                   ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
                   AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
-                                 self.offsets, self.is_slave), send]
+                                 self.offsets, self.is_slave, self.schedule), send]
         self.dispatcher = Dispatcher("broker")
         self.vip_dispatcher = Dispatcher("broker-vip")
         for p in others:
@@ -99,12 +101,16 @@ class Broker:
 
     # ------------------------------------------------------------ lifecycle
     async def start(self, host: str | None = None) -> None:
+        s_cfg = self.settings.store
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.store.load)
         self.topics.load()
         self.groups.load()
         self.offsets.load()
+        self.schedule.load()
         self.store.start()
+        if not self.is_slave:
+            self.schedule.start()
         await self.server.start(host)
         try:
             await self.vip_server.start(host)
@@ -115,6 +121,8 @@ class Broker:
         self._tasks.append(asyncio.create_task(self._every(self.settings.broker.flushConsumerOffsetInterval / 1000,
                                                            self.offsets.persist)))
         self._tasks.append(asyncio.create_task(self._every(10.0, self._expire_channels)))
+        self._tasks.append(asyncio.create_task(self._every(s_cfg.flushDelayOffsetInterval / 1000,
+                                                           self.schedule.persist)))
 
     async def _every(self, seconds: float, job: Callable[[], None]) -> None:
         while True:
@@ -138,6 +146,7 @@ class Broker:
         await self.vip_server.stop()
         await self.server.stop()
         await self.client.close()
+        await self.schedule.stop()
         self.offsets.persist()
         self.topics.persist()
         self.groups.persist()

@@ -44,8 +44,15 @@ def validate_topic(topic: str | None) -> str | None:
     return None
 
 
+DLQ_NUMS_PER_GROUP = 1
+
+
 def retry_topic(group: str) -> str:
     return RETRY_GROUP_TOPIC_PREFIX + group
+
+
+def dlq_topic(group: str) -> str:
+    return DLQ_GROUP_TOPIC_PREFIX + group
 
 
 class TopicConfigManager:

@@ -37,11 +37,14 @@ def _pretty(obj: Any, out: list[str], depth: int) -> None:
     if hasattr(obj, "to_json"):
         obj = obj.to_json()
     if isinstance(obj, dict) and obj:
-        out.append("{\n")
-        keys = sorted(obj, key=_key_sort)
-        for i, k in enumerate(keys):
-            out.append("\t" * (depth + 1))
+        # fastjson's MapSerializer starts a new indented line only before a String key; other keys follow
+        # the comma directly ({0:622,1:631\n\t}), and the closing brace always gets its own line
+        out.append("{")
+        for i, k in enumerate(sorted(obj, key=_key_sort)):
+            if i:
+                out.append(",")
             if isinstance(k, str):
+                out.append("\n" + "\t" * (depth + 1))
                 out.append(_ENC.encode(k))
             elif isinstance(k, tuple):
                 _write(dict(k), out, False, _ENC)
@@ -49,8 +52,7 @@ def _pretty(obj: Any, out: list[str], depth: int) -> None:
                 out.append(str(k))
             out.append(":")
             _pretty(obj[k], out, depth + 1)
-            out.append(",\n" if i < len(keys) - 1 else "\n")
-        out.append("\t" * depth + "}")
+        out.append("\n" + "\t" * depth + "}")
     elif isinstance(obj, (list, tuple, set, frozenset)) and obj:
         out.append("[\n")
         items = list(obj)

@@ -383,3 +383,15 @@ class GroupRequestHeader(Header):
 @dataclass(slots=True)
 class TopicRequestHeader(Header):
     topic: str = required()
+
+
+@dataclass(slots=True)
+class ConsumerSendMsgBackRequestHeader(Header):
+    offset: int = required()
+    group: str = required()
+    delayLevel: int = required()
+    originMsgId: str | None = None
+    originTopic: str | None = None
+    unitMode: bool | None = None
+    maxReconsumeTimes: int | None = None
+    bname: str | None = None

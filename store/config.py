@@ -31,6 +31,7 @@ class MessageStoreConfig:
     flushCommitLogLeastPages: int = 4
     flushConsumeQueueLeastPages: int = 2
     flushCommitLogThoroughInterval: int = 10000
+    flushDelayOffsetInterval: int = 10000
     flushConsumeQueueThoroughInterval: int = 60000
     maxTransferBytesOnMessageInMemory: int = 262144
     maxTransferCountOnMessageInMemory: int = 32

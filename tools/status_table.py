@@ -62,5 +62,17 @@ def render() -> str:
     return "\n".join([BEGIN, *rows, END])
 
 
+def write_readme(path: str = "README.md") -> None:
+    """Replace the table between the markers in README.md."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text[:start] + render() + text[end:])
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render() + "\n")
+    if sys.argv[1:] == ["--write"]:
+        write_readme()
+    else:
+        sys.stdout.write(render() + "\n")

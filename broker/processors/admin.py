@@ -18,6 +18,7 @@ from store.message_store import MessageStore
 from ..client_manager import ConsumerManager, ProducerManager
 from ..config import BrokerConfig
 from ..consumer_offset import ConsumerOffsetManager
+from ..schedule import ScheduleMessageService
 from ..subscription_group import SubscriptionGroupConfig, SubscriptionGroupManager
 from ..topic_config import TopicConfigManager, validate_topic
 from .common import topic_not_exist_remark
@@ -35,7 +36,7 @@ def mq_key(mq: dict) -> tuple:
 class AdminProcessor:
     def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
                  groups: SubscriptionGroupManager, consumers: ConsumerManager, producers: ProducerManager,
-                 offsets: ConsumerOffsetManager, is_slave: bool) -> None:
+                 offsets: ConsumerOffsetManager, is_slave: bool, schedule: ScheduleMessageService) -> None:
         self.config = config
         self.store = store
         self.topics = topics
@@ -44,6 +45,7 @@ class AdminProcessor:
         self.producers = producers
         self.offsets = offsets
         self.is_slave = is_slave
+        self.schedule = schedule
         self.locks: dict[tuple[str, tuple], tuple[str, int]] = {}   # (group, mq) -> (clientId, last refresh)
         self.boot_ms = int(time.time() * 1000)
 
@@ -57,7 +59,7 @@ class AdminProcessor:
             R.GET_ALL_TOPIC_CONFIG: self.get_all_topic_config,
             R.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: self.update_and_create_group,
             R.GET_ALL_SUBSCRIPTIONGROUP_CONFIG: self.get_all_group_config,
-            R.DELETE_SUBSCRIPTIONGROUP: self.delete_group,
+            R.DELETE_SUBSCRIPTIONGROUP: self.delete_group, R.GET_ALL_DELAY_OFFSET: self.get_all_delay_offset,
             R.GET_ALL_CONSUMER_OFFSET: self.get_all_consumer_offset,
             R.GET_CONSUMER_CONNECTION_LIST: self.get_consumer_connection_list,
             R.GET_PRODUCER_CONNECTION_LIST: self.get_producer_connection_list,
@@ -206,8 +208,9 @@ class AdminProcessor:
 
     def get_broker_runtime_info(self, conn, req):
         """The KVTable of AdminBrokerProcessor.prepareRuntimeInfo, same keys; thread-pool figures are 0 (no
-        thread pools here) and the scheduleMessageOffset_<level> keys come with delayed delivery."""
+        thread pools here)."""
         info = dict(self.store.runtime_info())
+        info.update(self.schedule.running_stats())
         stats = self.store.stats
         up = int(time.time()) - self.boot_ms // 1000
         puts = stats["put_messages"]
@@ -239,6 +242,9 @@ class AdminProcessor:
             "queryThreadPoolQueueHeadWaitTimeMills": "0", "EndTransactionQueueSize": "0",
             "EndTransactionThreadPoolQueueCapacity": "100000"})
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"table": info}))
+
+    def get_all_delay_offset(self, conn, req):
+        return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb(self.schedule.to_json()))
 
     # ------------------------------------------------------------ queue locks (orderly consumers)
     def lock_batch_mq(self, conn, req):

@@ -6,18 +6,20 @@ import random
 import struct
 import time
 
-from remoting.bodies import PERM_WRITE
-from remoting.codes import RequestCode, ResponseCode
+from remoting.bodies import PERM_READ, PERM_WRITE
+from remoting.codes import MQVersion, RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_response
 from remoting.dispatch import Handler
-from remoting.headers import SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader
+from remoting.headers import ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader
 from store import message as m
 from store.message_store import MessageStore
 from store.results import PutResult, PutStatus
 
 from ..config import BrokerConfig
+from ..schedule import PROPERTY_DELAY, BadDelayLevel, divert_to_schedule
 from ..subscription_group import SubscriptionGroupManager
-from ..topic_config import (NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX, TopicConfigManager, validate_topic)
+from ..topic_config import (DLQ_NUMS_PER_GROUP, NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX, TopicConfigManager,
+                            dlq_topic, retry_topic, validate_topic)
 from .common import FAQ_SUBSCRIPTION_GROUP, host_of, topic_not_exist_remark
 
 log = logging.getLogger("broker")
@@ -25,6 +27,10 @@ log = logging.getLogger("broker")
 PROPERTY_CLUSTER = "CLUSTER"
 PROPERTY_WAIT = "WAIT"
 PROPERTY_TRAN_MSG = "TRAN_MSG"
+PROPERTY_RETRY_TOPIC = "RETRY_TOPIC"
+PROPERTY_ORIGIN_MESSAGE_ID = "ORIGIN_MESSAGE_ID"
+TOPIC_FLAG_UNIT = 0x1
+TOPIC_FLAG_UNIT_SUB = 0x2
 
 _PUT_ERRORS = {
     PutStatus.CREATE_MAPEDFILE_FAILED: (ResponseCode.SYSTEM_ERROR, "create mapped file failed, server is busy or broken."),
@@ -75,11 +81,34 @@ def decode_batch_body(body: bytes) -> list[tuple[int, bytes, str]]:
 
 def stored_properties(props: dict[str, str], cluster: str) -> str:
     """What 4.9.7 stores for a single message: the client's properties (parsed into a HashMap), CLUSTER added,
-    WAIT removed, written back in HashMap iteration order. `props` is changed in place."""
+    WAIT removed, written back in HashMap iteration order. `props` is changed in place: WAIT goes back in at
+    the end, as Java puts it back (the delay branch writes the string again from this map, WAIT included)."""
     props[PROPERTY_CLUSTER] = cluster
     peak = len(props)
-    props.pop(PROPERTY_WAIT, None)
-    return m.properties_to_string(m.reorder_properties_like_java(props, peak))
+    wait = props.pop(PROPERTY_WAIT, None)
+    text = m.properties_to_string(m.reorder_properties_like_java(props, peak))
+    if wait is not None:
+        props[PROPERTY_WAIT] = wait
+    return text
+
+
+def message_for_send_back(stored: m.StoredMessage, topic: str, queue_id: int,
+                          delay_level: int) -> tuple[m.StoredMessage, dict[str, str]]:
+    """The message CONSUMER_SEND_MSG_BACK stores for `stored` (delay level 0 = the DLQ: DELAY "0"), and its
+    property map in Java's insertion order (the delay branch rewrites the string from it)."""
+    props = stored.props
+    props.setdefault(PROPERTY_RETRY_TOPIC, stored.topic)
+    props[PROPERTY_WAIT] = "false"
+    props[PROPERTY_DELAY] = str(delay_level)
+    origin = props.get(PROPERTY_ORIGIN_MESSAGE_ID)
+    if origin is None or not origin.strip():
+        origin = m.offset_msg_id(stored.store_host, stored.physical_offset)
+    props[PROPERTY_ORIGIN_MESSAGE_ID] = origin
+    msg = m.StoredMessage(topic=topic, body=stored.body, queue_id=queue_id, flag=stored.flag,
+                          sys_flag=stored.sys_flag, born_timestamp=stored.born_timestamp, born_host=stored.born_host,
+                          reconsume_times=stored.reconsume_times + 1,
+                          properties=m.properties_to_string(m.reorder_properties_like_java(props)))
+    return msg, props
 
 
 class SendProcessor:
@@ -91,10 +120,12 @@ class SendProcessor:
         self.groups = groups
         self.store_host = store_host
         self.rng = random.Random()
+        levels = store.config.delay_levels_ms()
+        self.schedule_max_level = max(levels) if levels else 0
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.SEND_MESSAGE: self.send, RequestCode.SEND_MESSAGE_V2: self.send,
-                RequestCode.SEND_BATCH_MESSAGE: self.send}
+                RequestCode.SEND_BATCH_MESSAGE: self.send, RequestCode.CONSUMER_SEND_MSG_BACK: self.send_back}
 
     def _response(self, req: RemotingCommand, code: int, remark: str | None = None,
                   header: SendMessageResponseHeader | None = None) -> RemotingCommand:
@@ -119,11 +150,6 @@ class SendProcessor:
         if queue_id < 0:
             queue_id = self.rng.randrange(max(tc.writeQueueNums, 1))
         topic = h.topic
-        if topic.startswith(RETRY_GROUP_TOPIC_PREFIX):
-            group = topic[len(RETRY_GROUP_TOPIC_PREFIX):]
-            if self.groups.find(group) is None:
-                return self._response(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
-                                      f"the consumer group[{group}] not exist{FAQ_SUBSCRIPTION_GROUP}")
         sys_flag = h.sysFlag
         if tc.topicFilterType == "MULTI_TAG":
             sys_flag |= m.MULTI_TAGS_FLAG
@@ -138,18 +164,84 @@ class SendProcessor:
             if error is not None:
                 return error
         else:
+            store_topic, store_queue, error = self._retry_or_dlq(req, h, queue_id)
+            if error is not None:
+                return error
             client_props = m.string_to_properties(h.properties or "")
+            msg = m.StoredMessage(topic=store_topic, body=body, queue_id=store_queue, flag=h.flag, sys_flag=sys_flag,
+                                  born_timestamp=h.bornTimestamp, born_host=born_host,
+                                  reconsume_times=h.reconsumeTimes or 0,
+                                  properties=stored_properties(client_props, self.config.brokerClusterName))
             if client_props.get(PROPERTY_TRAN_MSG, "").lower() == "true":
                 # transactional half messages need the transaction service (not built yet): refuse, as Java
                 # does with rejectTransactionMessage, rather than deliver an uncommitted message
                 return self._response(req, ResponseCode.NO_PERMISSION,
                                       f"the broker[{self.store_host[0]}] sending transaction message is forbidden")
-            msgs = [m.StoredMessage(topic=topic, body=body, queue_id=queue_id, flag=h.flag, sys_flag=sys_flag,
-                                    born_timestamp=h.bornTimestamp, born_host=born_host,
-                                    reconsume_times=h.reconsumeTimes or 0,
-                                    properties=stored_properties(client_props, self.config.brokerClusterName))]
+            try:
+                divert_to_schedule(msg, client_props, self.schedule_max_level)
+            except BadDelayLevel as e:
+                return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
+            msgs = [msg]
         result = await self.store.wait_for_flush(self.store.put_messages(msgs))
         return self._put_response(req, result, queue_id)
+
+    def _retry_or_dlq(self, req: RemotingCommand, h: SendMessageRequestHeader, queue_id: int):
+        """handleRetryAndDLQ: a message a client sends to %RETRY%<group> itself goes to %DLQ%<group> once its
+        reconsume count reached the group's (or the request's) maximum."""
+        if not h.topic.startswith(RETRY_GROUP_TOPIC_PREFIX):
+            return h.topic, queue_id, None
+        group = h.topic[len(RETRY_GROUP_TOPIC_PREFIX):]
+        sub = self.groups.find(group)
+        if sub is None:
+            return None, None, self._response(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+                                              f"subscription group not exist, {group} {FAQ_SUBSCRIPTION_GROUP}")
+        max_times = sub.retryMaxTimes
+        if req.version >= MQVersion.V3_4_9 and h.maxReconsumeTimes is not None:
+            max_times = h.maxReconsumeTimes
+        if (h.reconsumeTimes or 0) < max_times:
+            return h.topic, queue_id, None
+        dlq = dlq_topic(group)
+        self.topics.create_in_send_back(dlq, DLQ_NUMS_PER_GROUP, PERM_WRITE | PERM_READ, 0)
+        return dlq, self.rng.randrange(99999999) % DLQ_NUMS_PER_GROUP, None
+
+    def send_back(self, conn, req: RemotingCommand) -> RemotingCommand:
+        """CONSUMER_SEND_MSG_BACK: a message the consumer could not consume goes to %RETRY%<group> with a delay
+        level (0 = 3 + reconsumeTimes), or to %DLQ%<group> once it was retried its maximum number of times."""
+        h = ConsumerSendMsgBackRequestHeader.decode(req.ext_fields)
+        sub = self.groups.find(h.group)
+        if sub is None:
+            return make_response(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+                                 f"subscription group not exist, {h.group} {FAQ_SUBSCRIPTION_GROUP}")
+        if not self.config.brokerPermission & PERM_WRITE:
+            return make_response(req, ResponseCode.NO_PERMISSION,
+                                 f"the broker[{self.config.brokerIP1}] sending message is forbidden")
+        if sub.retryQueueNums <= 0:
+            return make_response(req, ResponseCode.SUCCESS)
+        new_topic = retry_topic(h.group)
+        queue_id = self.rng.randrange(99999999) % sub.retryQueueNums
+        tc = self.topics.create_in_send_back(new_topic, sub.retryQueueNums, PERM_WRITE | PERM_READ,
+                                             TOPIC_FLAG_UNIT_SUB if h.unitMode else 0)
+        if not tc.perm & PERM_WRITE:
+            return make_response(req, ResponseCode.NO_PERMISSION, f"the topic[{new_topic}] sending message is forbidden")
+        stored = self.store.look_message_by_offset(h.offset) if h.offset >= 0 else None
+        if stored is None:
+            return make_response(req, ResponseCode.SYSTEM_ERROR, f"look message by offset failed, {h.offset}")
+        max_times = sub.retryMaxTimes
+        if req.version >= MQVersion.V3_4_9 and h.maxReconsumeTimes is not None:
+            max_times = h.maxReconsumeTimes
+        if stored.reconsume_times >= max_times or h.delayLevel < 0:
+            new_topic = dlq_topic(h.group)
+            queue_id = self.rng.randrange(99999999) % DLQ_NUMS_PER_GROUP
+            self.topics.create_in_send_back(new_topic, DLQ_NUMS_PER_GROUP, PERM_WRITE | PERM_READ, 0)
+            delay = 0
+        else:
+            delay = h.delayLevel or 3 + stored.reconsume_times
+        msg, props = message_for_send_back(stored, new_topic, queue_id, delay)
+        divert_to_schedule(msg, props, self.schedule_max_level)
+        result = self.store.put_message(msg)     # WAIT=false: no flush wait, as Java
+        if result.status != PutStatus.PUT_OK:
+            return make_response(req, ResponseCode.SYSTEM_ERROR, result.status.value)
+        return make_response(req, ResponseCode.SUCCESS)
 
     def _batch_messages(self, req, h, topic, queue_id, sys_flag, born_host, body):
         if m.transaction_type(sys_flag) != m.TRANSACTION_NOT_TYPE:
@@ -193,10 +285,11 @@ class SendProcessor:
                                         f"Sending message to topic[{h.topic}] is forbidden.")
         tc = self.topics.get(h.topic)
         if tc is None:
-            sys_flag = 0x1 if h.unitMode else 0
             if h.topic.startswith(RETRY_GROUP_TOPIC_PREFIX):
+                sys_flag = TOPIC_FLAG_UNIT_SUB if h.unitMode else 0
                 tc = self.topics.create_in_send_back(h.topic, 1, 6, sys_flag)
             else:
+                sys_flag = TOPIC_FLAG_UNIT if h.unitMode else 0
                 tc = self.topics.create_in_send(h.topic, h.defaultTopic, h.defaultTopicQueueNums, sys_flag)
             if tc is None:
                 return None, self._response(req, ResponseCode.TOPIC_NOT_EXIST, topic_not_exist_remark(h.topic))
