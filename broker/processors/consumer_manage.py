@@ -28,9 +28,11 @@ class ConsumerManageProcessor:
         h = GetConsumerListByGroupRequestHeader.decode(req.ext_fields)
         info = self.consumers.groups.get(h.consumerGroup)
         if info is None or not info.channels:
-            return make_response(req, ResponseCode.SYSTEM_ERROR, f"no consumer for this group, {h.consumerGroup}")
+            return make_response(req, ResponseCode.SYSTEM_ERROR, f"no consumer for this group, {h.consumerGroup}",
+                                 ext_fields={})
         body = fastjson.dumpb({"consumerIdList": info.client_ids()})
-        return make_response(req, ResponseCode.SUCCESS, body=body)
+        # an empty custom header (GetConsumerListByGroupResponseHeader): "extFields":{} on the wire
+        return make_response(req, ResponseCode.SUCCESS, ext_fields={}, body=body)
 
     def update_offset(self, conn, req: RemotingCommand) -> RemotingCommand:
         h = UpdateConsumerOffsetRequestHeader.decode(req.ext_fields)

@@ -5,8 +5,10 @@ version, remark, extFields keys, body as data.
 State: the wire broker had FixtureA (4 queues, perm 6), created with mqadmin before the captures; we create it
 the same way. Normalised explicitly, because they cannot match between two runs: numeric offsets and
 timestamps inside admin bodies (maxOffset, minOffset, lastUpdateTimestamp) are compared by type only; the
-runtime-info table is compared by its key set, less the scheduleMessageOffset_<level> keys (delayed delivery
-is not built yet) and the per-path commitLogDiskRatio_<path> key (the path differs).
+runtime-info table is compared by its key set, less the scheduleMessageOffset_<level> keys (one per delay level
+that has delivered something: the Java broker had delivered levels 1 and 3 before this capture, a fresh broker
+none) and the per-path commitLogDiskRatio_<path> key (the path differs). The consumer captures, which need the
+wire broker's whole history, are replayed in test_replay_consumer_captures.py.
 """
 from __future__ import annotations
 
