@@ -1,7 +1,5 @@
-"""`mqadmin`: the Apache mqadmin subcommands that talk to the NameServer, with the same names and flags.
-
-Broker-side subcommands (updateTopic, topicStatus, consumerProgress, ...) arrive with the broker.
-"""
+"""`mqadmin`: Apache mqadmin subcommands with the same names and flags: the NameServer ones here, message
+look-ups (queryMsgById, queryMsgByKey, queryMsgByUniqueKey) in admin_messages."""
 from __future__ import annotations
 
 import argparse
@@ -14,34 +12,15 @@ from remoting import fastjson, runtime
 from remoting.bodies import ClusterInfo, TopicList, TopicRouteData
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
-from remoting.command import RemotingCommand, make_request
+
+from .admin_client import AdminError, call, namesrvs, ok
+from .admin_messages import MESSAGE_COMMANDS
 
 
-class AdminError(Exception):
-    pass
-
-
-async def _call(client: RemotingClient, addr: str, code: int, ext: dict | None = None,
-                body: bytes | None = None) -> RemotingCommand:
-    resp = await client.invoke(addr, make_request(code, ext, body), timeout=5)
-    return resp
-
-
-def _ok(resp: RemotingCommand) -> RemotingCommand:
-    if resp.code != ResponseCode.SUCCESS:
-        raise AdminError(f"CODE: {resp.code}  DESC: {resp.remark}")
-    return resp
-
-
-def _namesrvs(args: argparse.Namespace) -> list[str]:
-    addr = args.namesrvAddr or os.environ.get("NAMESRV_ADDR")
-    if not addr:
-        raise AdminError("Please set the NAMESRV_ADDR environment variable or pass -n host:port")
-    return [a for a in addr.split(";") if a]
 
 
 async def cluster_list(client: RemotingClient, args: argparse.Namespace) -> None:
-    info = ClusterInfo.from_json(fastjson.loads(_ok(await _call(client, _namesrvs(args)[0],
+    info = ClusterInfo.from_json(fastjson.loads(ok(await call(client, namesrvs(args)[0],
                                                                  RequestCode.GET_BROKER_CLUSTER_INFO)).body))
     print(f"{'#Cluster Name':<22}  {'#Broker Name':<16}  {'#BID':<4}  {'#Addr':<22}")
     for cluster in sorted(info.clusterAddrTable):
@@ -52,21 +31,21 @@ async def cluster_list(client: RemotingClient, args: argparse.Namespace) -> None
 
 
 async def topic_list(client: RemotingClient, args: argparse.Namespace) -> None:
-    tl = TopicList.from_json(fastjson.loads(_ok(await _call(client, _namesrvs(args)[0],
+    tl = TopicList.from_json(fastjson.loads(ok(await call(client, namesrvs(args)[0],
                                                              RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)).body))
     for topic in sorted(tl.topicList):
         print(topic)
 
 
 async def topic_route(client: RemotingClient, args: argparse.Namespace) -> None:
-    resp = _ok(await _call(client, _namesrvs(args)[0], RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": args.topic}))
+    resp = ok(await call(client, namesrvs(args)[0], RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": args.topic}))
     route = TopicRouteData.from_json(fastjson.loads(resp.body))
     print(json.dumps(json.loads(fastjson.dumps(route, quote_int_keys=True)), indent="\t", sort_keys=True))
 
 
 async def get_namesrv_config(client: RemotingClient, args: argparse.Namespace) -> None:
-    for addr in _namesrvs(args):
-        text = (_ok(await _call(client, addr, RequestCode.GET_NAMESRV_CONFIG)).body or b"").decode()
+    for addr in namesrvs(args):
+        text = (ok(await call(client, addr, RequestCode.GET_NAMESRV_CONFIG)).body or b"").decode()
         print(f"============{addr}============")
         for line in text.splitlines():
             key, _, value = line.partition("=")
@@ -74,28 +53,28 @@ async def get_namesrv_config(client: RemotingClient, args: argparse.Namespace) -
 
 
 async def update_namesrv_config(client: RemotingClient, args: argparse.Namespace) -> None:
-    for addr in _namesrvs(args):
-        _ok(await _call(client, addr, RequestCode.UPDATE_NAMESRV_CONFIG, body=f"{args.key}={args.value}\n".encode()))
-    print(f"update name server config success!{_namesrvs(args)}\n{args.key} : {args.value}")
+    for addr in namesrvs(args):
+        ok(await call(client, addr, RequestCode.UPDATE_NAMESRV_CONFIG, body=f"{args.key}={args.value}\n".encode()))
+    print(f"update name server config success!{namesrvs(args)}\n{args.key} : {args.value}")
 
 
 async def update_kv_config(client: RemotingClient, args: argparse.Namespace) -> None:
-    for addr in _namesrvs(args):
-        _ok(await _call(client, addr, RequestCode.PUT_KV_CONFIG,
+    for addr in namesrvs(args):
+        ok(await call(client, addr, RequestCode.PUT_KV_CONFIG,
                         {"namespace": args.namespace, "key": args.key, "value": args.value}))
     print("create or update kv config to namespace success.")
 
 
 async def delete_kv_config(client: RemotingClient, args: argparse.Namespace) -> None:
-    for addr in _namesrvs(args):
-        _ok(await _call(client, addr, RequestCode.DELETE_KV_CONFIG, {"namespace": args.namespace, "key": args.key}))
+    for addr in namesrvs(args):
+        ok(await call(client, addr, RequestCode.DELETE_KV_CONFIG, {"namespace": args.namespace, "key": args.key}))
     print("delete kv config from namespace success.")
 
 
 def _perm_command(code: int, count_key: str, verb: str) -> Callable[[RemotingClient, argparse.Namespace], Awaitable[None]]:
     async def run(client: RemotingClient, args: argparse.Namespace) -> None:
-        for addr in _namesrvs(args):
-            resp = _ok(await _call(client, addr, code, {"brokerName": args.brokerName}))
+        for addr in namesrvs(args):
+            resp = ok(await call(client, addr, code, {"brokerName": args.brokerName}))
             print(f"{verb} write perm of broker[{args.brokerName}] in name server[{addr}] OK, "
                   f"{resp.ext(count_key)}")
     return run
@@ -121,11 +100,12 @@ COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict]], Callable]] = 
     "addWritePerm": ("Add write perm of broker in all name server",
                      [(("-b", "--brokerName"), {"required": True})],
                      _perm_command(RequestCode.ADD_WRITE_PERM_OF_BROKER, "addTopicCount", "add")),
+    **MESSAGE_COMMANDS,
 }
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mqadmin", description="RocketMQ admin tool (NameServer subcommands)")
+    p = argparse.ArgumentParser(prog="mqadmin", description="RocketMQ admin tool")
     sub = p.add_subparsers(dest="command", metavar="<command>")
     for name, (help_text, options, _fn) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_text)

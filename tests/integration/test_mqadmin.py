@@ -39,3 +39,34 @@ async def test_mqadmin_namesrv_commands(namesrv, client):
 
 def route_perm(namesrv) -> int:
     return json.loads(mqadmin("topicRoute", "-t", "AdminT", "-n", namesrv.addr).stdout)["queueDatas"][0]["perm"]
+
+
+async def test_mqadmin_message_lookups(namesrv, client, tmp_path):
+    from remoting.codes import RequestCode, ResponseCode
+    from remoting.command import make_request
+    from tests.support.daemons import BrokerProcess
+    with BrokerProcess(tmp_path / "broker", namesrv.addr) as br:
+        ids = []
+        for i in range(3):
+            props = f"KEYS\x01order-{i} shared\x02UNIQ_KEY\x01AC11000100002A9F0000000000000{i:03d}\x02TAGS\x01TagA\x02"
+            resp = await client.invoke(br.addr, make_request(RequestCode.SEND_MESSAGE, {
+                "producerGroup": "PID_admin", "topic": "AdminMsgs", "defaultTopic": "TBW102",
+                "defaultTopicQueueNums": "4", "queueId": "0", "sysFlag": "0", "bornTimestamp": "1700000000000",
+                "flag": "0", "properties": props}, f"body-{i}-é".encode()), 5)
+            assert resp.code == ResponseCode.SUCCESS
+            ids.append(resp.ext("msgId"))
+        n = ["-n", namesrv.addr]
+        out = mqadmin("queryMsgById", "-i", ",".join(ids[:2]), *n)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.count("OffsetID:") == 2 and f"OffsetID:            {ids[1]}" in out.stdout
+        assert "Keys:                [order-1 shared]" in out.stdout and "Queue Offset:        1" in out.stdout
+        path = [x for x in out.stdout.splitlines() if x.startswith("Message Body Path:")][1].split()[-1]
+        assert open(path, "rb").read() == "body-1-é".encode()
+        out = mqadmin("queryMsgByUniqueKey", "-i", "AC11000100002A9F0000000000000002", "-t", "AdminMsgs", *n)
+        assert out.returncode == 0 and f"OffsetID:            {ids[2]}" in out.stdout, out.stderr
+        out = mqadmin("queryMsgByKey", "-k", "shared", "-t", "AdminMsgs", *n)
+        rows = out.stdout.splitlines()[1:]
+        assert sorted(r.split()[0] for r in rows) == [f"AC11000100002A9F0000000000000{i:03d}" for i in range(3)]
+        assert len(mqadmin("queryMsgByKey", "-k", "order-1", "-t", "AdminMsgs", *n).stdout.splitlines()) == 2
+        bad = mqadmin("queryMsgByUniqueKey", "-i", "00", "-t", "AdminMsgs", *n)
+        assert bad.returncode == 1 and "no message" in bad.stderr

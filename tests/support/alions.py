@@ -26,10 +26,11 @@ class NodeConsumer(ConsumerProcess):
     """An ali-ons consumer subprocess."""
 
     def __init__(self, home: Path, namesrv: str, group: str, topic: str, expression_type: str, expression: str,
-                 seconds: float = 90, broadcast: bool = False) -> None:
+                 seconds: float = 90, mode: str = "") -> None:
+        """mode: "" | "broadcast" | "retry" (see alions_client.js)."""
         alions_dir()
         home.mkdir(parents=True, exist_ok=True)
         args = ["node", str(SCRIPT), "consume", namesrv, group, topic, expression_type, expression, str(seconds)]
-        if broadcast:
-            args.append("broadcast")
+        if mode:
+            args.append(mode)
         super().__init__(args, node_env(home), home)

@@ -49,8 +49,9 @@ class PushConsumer(ConsumerProcess):
     """A push consumer subprocess of the C++ 1.x or 2.1 client."""
 
     def __init__(self, home: Path, namesrv: str, group: str, topic: str, expression: str = "*",
-                 model: str = "CLUSTERING", seconds: float = 120, core: str = "1.x") -> None:
+                 model: str = "CLUSTERING", seconds: float = 120, core: str = "1.x", behaviour: str = "") -> None:
+        """behaviour "retry": bodies starting with b"retry-" are refused once (RECONSUME_LATER)."""
         home.mkdir(parents=True, exist_ok=True)
         py, script, env = _runner(core)
-        super().__init__([str(py), str(script), "push", namesrv, group, topic, expression, model, str(seconds)],
-                         env(home), home)
+        args = [str(py), str(script), "push", namesrv, group, topic, expression, model, str(seconds)]
+        super().__init__(args + ([behaviour] if behaviour else []), env(home), home)

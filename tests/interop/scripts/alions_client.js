@@ -1,7 +1,8 @@
 // Drive ali-ons@3.12.0 from a test (node, with NODE_PATH pointing at its node_modules).
 //   produce NAMESRV GROUP            < JSON lines {topic, tags, keys, body_b64, props}: one result line each
-//   consume NAMESRV GROUP TOPIC TYPE EXPRESSION SECONDS [broadcast]
-//        TYPE: TAG | SQL92; prints READY, then one JSON line per message, until SECONDS pass or stdin closes
+//   consume NAMESRV GROUP TOPIC TYPE EXPRESSION SECONDS [broadcast|retry]
+//        TYPE: TAG | SQL92; prints READY, then one JSON line per message, until SECONDS pass or stdin closes;
+//        with "retry", a body starting with "retry-" is refused (the handler throws) the first time it comes
 'use strict';
 const { Producer, Consumer, Message } = require('ali-ons');
 
@@ -33,13 +34,20 @@ async function produce() {
 }
 
 async function consume() {
-  const [topic, type, expression, seconds, broadcast] = rest;
+  const [topic, type, expression, seconds, mode] = rest;
   const consumer = new Consumer({ httpclient, nameSrv: namesrv, consumerGroup: group,
-    isBroadcast: broadcast === 'broadcast', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    isBroadcast: mode === 'broadcast', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+  const refused = new Set();
   const sub = type === 'SQL92' ? { expressionType: 'SQL92', subString: expression } : expression;
   consumer.subscribe(topic, sub, async msg => {
     out({ topic: msg.topic, tags: msg.tags, keys: msg.keys, body_b64: Buffer.from(msg.body).toString('base64'),
-      queue_id: msg.queueId, queue_offset: msg.queueOffset, props: msg.properties });
+      queue_id: msg.queueId, queue_offset: msg.queueOffset, reconsume_times: msg.reconsumeTimes,
+      msg_id: msg.msgId, props: msg.properties });
+    const body = Buffer.from(msg.body).toString('utf8');
+    if (mode === 'retry' && body.startsWith('retry-') && !refused.has(body)) {
+      refused.add(body);
+      throw new Error('consume later');
+    }
   });
   consumer.on('error', e => out({ error: e.message, name: e.name }));
   await consumer.ready();

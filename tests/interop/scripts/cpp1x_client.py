@@ -2,8 +2,11 @@
 
     produce NAMESRV GROUP MODE < messages.jsonl      MODE: sync | async | oneway | batch
         each input line {"topic","tags","keys","body_b64","props":{...}}; prints one JSON line per send
-    push NAMESRV GROUP TOPIC EXPRESSION MODEL SECONDS   MODEL: CLUSTERING | BROADCASTING
-        prints READY, then one JSON line per message received, until SECONDS pass or stdin closes
+    produce ... orderly: each input line's "shard" (int) picks the queue (shard % queue count), as
+        send_orderly's hashing selector does
+    push NAMESRV GROUP TOPIC EXPRESSION MODEL SECONDS [retry]   MODEL: CLUSTERING | BROADCASTING
+        prints READY, then one JSON line per message received, until SECONDS pass or stdin closes;
+        with "retry", a body starting with b"retry-" is refused (RECONSUME_LATER) the first time it comes
     pull NAMESRV GROUP TOPIC
         walks every queue from offset 0 to the end and prints one JSON line per message
 """
@@ -32,7 +35,7 @@ def describe(m):
         return x.decode("utf-8") if isinstance(x, bytes) else x
     return {"topic": s(m.topic), "tags": s(m.tags), "keys": s(m.keys), "id": s(m.id),
             "body_b64": base64.b64encode(m.body).decode(), "queue_id": m.queue_id, "queue_offset": m.queue_offset,
-            "commit_log_offset": m.commit_log_offset, "props": props}
+            "commit_log_offset": m.commit_log_offset, "reconsume_times": m.reconsume_times, "props": props}
 
 
 def build(d):
@@ -77,6 +80,9 @@ def produce(namesrv, group, mode):
                 if mode == "oneway" and n < len(msgs) - 1:
                     p.send_oneway(build(d))
                     out({"sent": True})
+                elif mode == "orderly":
+                    r = p.send_orderly(build(d), int(d.get("shard", 0)))
+                    out({"status": int(r.status), "msg_id": r.msg_id, "offset": r.offset})
                 else:
                     r = p.send_sync(build(d))
                     out({"status": int(r.status), "msg_id": r.msg_id, "offset": r.offset})
@@ -85,13 +91,18 @@ def produce(namesrv, group, mode):
     os._exit(0)
 
 
-def push(namesrv, group, topic, expression, model, seconds):
+def push(namesrv, group, topic, expression, model, seconds, behaviour=""):
     c = PushConsumer(group, message_model=MessageModel.BROADCASTING if model == "BROADCASTING" else MessageModel.CLUSTERING)
     c.set_namesrv_addr(namesrv)
     c.set_instance_name(f"{group}-{os.getpid()}")
 
+    refused = set()
+
     def on_message(m):
         out(describe(m))   # returning normally acknowledges (0.4.4 maps exceptions to RECONSUME_LATER)
+        if behaviour == "retry" and m.body.startswith(b"retry-") and m.body not in refused:
+            refused.add(m.body)
+            raise RuntimeError("consume later")
     c.subscribe(topic, on_message, expression)
     c.start()
     out("READY")
@@ -118,6 +129,6 @@ if __name__ == "__main__":
     if cmd == "produce":
         produce(*sys.argv[2:5])
     elif cmd == "push":
-        push(*sys.argv[2:8])
+        push(*sys.argv[2:9])
     elif cmd == "pull":
         pull(*sys.argv[2:5])

@@ -1,7 +1,7 @@
 """Drive rocketmq-client-python 2.0.0 (C++ 2.1 core) from a test: run with the .cache/v200 python.
 
     produce NAMESRV GROUP MODE < messages.jsonl     MODE: sync | oneway | orderly (sharding key = keys)
-    push NAMESRV GROUP TOPIC EXPRESSION MODEL SECONDS
+    push NAMESRV GROUP TOPIC EXPRESSION MODEL SECONDS [retry]
 Same JSON shapes as cpp1x_client.py. Ends with os._exit: the 2.1 core can segfault in shutdown.
 """
 import base64
@@ -52,14 +52,20 @@ def produce(namesrv, group, mode):
     os._exit(0)
 
 
-def push(namesrv, group, topic, expression, model, seconds):
+def push(namesrv, group, topic, expression, model, seconds, behaviour=""):
     c = PushConsumer(group, message_model=MessageModel.BROADCASTING if model == "BROADCASTING" else MessageModel.CLUSTERING)
     c.set_name_server_address(namesrv)
+
+    refused = set()
 
     def on_message(m):
         out({"topic": s(m.topic), "tags": s(m.tags), "keys": s(m.keys), "id": s(m.id),
              "body_b64": base64.b64encode(m.body).decode(), "queue_id": m.queue_id, "queue_offset": m.queue_offset,
+             "reconsume_times": m.reconsume_times,
              "props": {k: s(m.get_property(k)) for k in ("color", "nonAscii") if m.get_property(k)}})
+        if behaviour == "retry" and m.body.startswith(b"retry-") and m.body not in refused:
+            refused.add(m.body)
+            return ConsumeStatus.RECONSUME_LATER
         return ConsumeStatus.CONSUME_SUCCESS
     c.subscribe(topic, on_message, expression)
     c.start()
@@ -76,4 +82,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "produce":
         produce(*sys.argv[2:5])
     else:
-        push(*sys.argv[2:8])
+        push(*sys.argv[2:9])
