@@ -2,15 +2,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from remoting.bodies import TopicConfig
+from tests.support.admin import mqadmin
 from tests.support.brokers import register
-
-
-def mqadmin(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tools.mqadmin", *args], capture_output=True, text=True, timeout=60)
 
 
 async def test_mqadmin_namesrv_commands(namesrv, client):

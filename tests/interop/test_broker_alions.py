@@ -11,6 +11,7 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode
 from remoting.command import make_request
 
+from tests.support.admin import found_offset_ids, mqadmin
 from tests.support.alions import NodeConsumer, produce
 from tests.support.cpp1x import message
 from tests.support.daemons import BrokerProcess, NamesrvProcess
@@ -51,6 +52,11 @@ def test_send_and_consume_round_trip_with_properties(cluster, tmp_path):
                     props={"color": "red", "nonAscii": "中文-é"}) for i in range(10)]
     results = produce(tmp_path, ns.addr, "PID_js", msgs)
     assert all(r.get("status") == "SEND_OK" for r in results), results
+    # the msgId ali-ons returns is the broker's offset msgId: mqadmin queryMsgById finds the message
+    for r, sent in list(zip(results, msgs))[:3]:
+        out = mqadmin("queryMsgById", "-i", r["msg_id"], "-n", ns.addr)
+        assert out.returncode == 0 and found_offset_ids(out) == [r["msg_id"]], out.stderr
+        assert f"Keys:                [{sent['keys']}]" in out.stdout
     c = NodeConsumer(tmp_path / "c", ns.addr, "CID_js_rt", topic, "TAG", "*")
     try:
         assert c.wait_for(lambda got: _bodies(msgs) <= _bodies(got), 60), (len(c.messages), c.errors)
@@ -83,3 +89,19 @@ def test_tag_and_sql92_filters_deliver_exactly_the_matching_messages(cluster, tm
     finally:
         tag.stop()
         sql.stop()
+
+
+def test_broadcasting_consumers_each_get_everything(cluster, tmp_path):
+    ns, br = cluster
+    topic = "JsBroadcast"
+    create_topic(br.addr, topic)
+    a = NodeConsumer(tmp_path / "a", ns.addr, "CID_js_bc", topic, "TAG", "*", mode="broadcast")
+    b = NodeConsumer(tmp_path / "b", ns.addr, "CID_js_bc", topic, "TAG", "*", mode="broadcast")
+    try:
+        msgs = [message(topic, f"bc{i}".encode(), tags="TagA") for i in range(12)]
+        assert all(r.get("status") == "SEND_OK" for r in produce(tmp_path, ns.addr, "PID_js_bc", msgs))
+        for c in (a, b):
+            assert c.wait_for(lambda got: _bodies(msgs) <= _bodies(got), 60), (len(c.messages), c.errors)
+    finally:
+        a.stop()
+        b.stop()

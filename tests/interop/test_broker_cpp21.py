@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from tests.support.admin import found_offset_ids, mqadmin
 from tests.support.cpp1x import PushConsumer, message, produce
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 
@@ -47,6 +48,11 @@ def test_sync_oneway_orderly_sends_and_clustering_consumers(cluster, tmp_path):
         assert together() == want      # exactly once across the group, TagC filtered out
         for g in a.messages + b.messages:
             assert g["props"] == {"color": "red", "nonAscii": "中文-é"} and g["tags"] in ("TagA", "TagB")
+        # the msgId the 2.1 producer returns is the client's UNIQ_KEY: mqadmin queryMsgByUniqueKey finds it
+        res = produce(tmp_path, ns.addr, "PID_21_id", "sync", [message(topic, b"find me", keys="findme")], core="2.1")
+        out = mqadmin("queryMsgByUniqueKey", "-i", res[0]["msg_id"], "-t", topic, "-n", ns.addr)
+        assert out.returncode == 0 and len(found_offset_ids(out)) == 1, out.stderr
+        assert "Keys:                [findme]" in out.stdout
     finally:
         a.stop()
         b.stop()

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from tests.support.alions import NodeConsumer
-from tests.support.cpp1x import PushConsumer, message, produce
+from tests.support.consumers import CLIENTS, push_consumer
+from tests.support.cpp1x import message, produce
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 pytestmark = pytest.mark.interop
@@ -23,19 +23,13 @@ def cluster(tmp_path_factory):
         yield ns, br
 
 
-def consumer(client: str, home, ns: str, group: str, topic: str):
-    if client == "ali-ons":
-        return NodeConsumer(home, ns, group, topic, "TAG", "*", mode="retry")
-    return PushConsumer(home, ns, group, topic, core=client, behaviour="retry")
-
-
-@pytest.mark.parametrize("client", ["1.x", "2.1", "ali-ons"])
+@pytest.mark.parametrize("client", CLIENTS)
 def test_refused_messages_come_back_once_through_the_retry_topic(cluster, tmp_path, client):
     ns, _ = cluster
     slug = client.replace(".", "").replace("-", "")
     topic, group = f"RetryTopic{slug}", f"CID_retry_{slug}"
     produce(tmp_path, ns.addr, "PID_retry", "sync", [message(topic, b"warm-up")])
-    c = consumer(client, tmp_path / "c", ns.addr, group, topic)
+    c = push_consumer(client, tmp_path / "c", ns.addr, group, topic, behaviour="retry")
     try:
         msgs = [message(topic, f"retry-{i}".encode(), tags="TagA") for i in range(4)] + \
                [message(topic, f"ok-{i}".encode(), tags="TagA") for i in range(6)]

@@ -124,6 +124,7 @@ def node_env(home: Path) -> dict[str, str]:
     """Environment for a node subprocess using ali-ons: require('ali-ons') resolves from any cwd."""
     env = client_env(home)
     env["NODE_PATH"] = str(alions_dir() / "node_modules")
+    env.setdefault("ALIONS_REBALANCE_MS", "1000")   # ali-ons rebalances on a timer only (see alions_client.js)
     return env
 
 

@@ -36,7 +36,9 @@ async function produce() {
 async function consume() {
   const [topic, type, expression, seconds, mode] = rest;
   const consumer = new Consumer({ httpclient, nameSrv: namesrv, consumerGroup: group,
-    isBroadcast: mode === 'broadcast', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    isBroadcast: mode === 'broadcast', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    // ali-ons ignores NOTIFY_CONSUMER_IDS_CHANGED and rebalances on a timer only (default 20 s)
+    rebalanceInterval: Number(process.env.ALIONS_REBALANCE_MS || 20000) });
   const refused = new Set();
   const sub = type === 'SQL92' ? { expressionType: 'SQL92', subString: expression } : expression;
   consumer.subscribe(topic, sub, async msg => {

@@ -1,0 +1,18 @@
+"""One entry point for a push consumer of any of the three clients (C++ 1.x, C++ 2.1, ali-ons)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .alions import NodeConsumer
+from .consumer_proc import ConsumerProcess
+from .cpp1x import PushConsumer
+
+CLIENTS = ["1.x", "2.1", "ali-ons"]
+
+
+def push_consumer(client: str, home: Path, namesrv: str, group: str, topic: str,
+                  behaviour: str = "") -> ConsumerProcess:
+    """A clustering consumer of `topic` ("*"), from the first offset; behaviour "retry" refuses b"retry-*" once."""
+    if client == "ali-ons":
+        return NodeConsumer(home, namesrv, group, topic, "TAG", "*", mode=behaviour)
+    return PushConsumer(home, namesrv, group, topic, core=client, behaviour=behaviour)
