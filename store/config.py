@@ -32,6 +32,7 @@ class MessageStoreConfig:
     flushConsumeQueueLeastPages: int = 2
     flushCommitLogThoroughInterval: int = 10000
     flushDelayOffsetInterval: int = 10000
+    offsetCheckInSlave: bool = False
     flushConsumeQueueThoroughInterval: int = 60000
     maxTransferBytesOnMessageInMemory: int = 262144
     maxTransferCountOnMessageInMemory: int = 32

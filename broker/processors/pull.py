@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import logging
+import time
 
+from remoting import fastjson
 from remoting.bodies import PERM_READ
 from remoting.codes import RequestCode, ResponseCode, SerializeType
 from remoting.command import RemotingCommand, make_response
 from remoting.dispatch import Handler
 from remoting.headers import PullMessageRequestHeader, PullMessageResponseHeader
+from store import message as m
 from store.message_store import MessageStore
 from store.results import GetStatus
 
@@ -17,7 +20,7 @@ from ..consumer_offset import ConsumerOffsetManager
 from ..filter.tag import SqlFilter, TagFilter, parse_tags
 from ..long_polling import PullRequestHoldService
 from ..subscription_group import SubscriptionGroupManager
-from ..topic_config import TopicConfigManager
+from ..topic_config import OFFSET_MOVED_EVENT, TopicConfigManager
 from .common import FAQ_SUBSCRIPTION_GROUP, topic_not_exist_remark
 
 log = logging.getLogger("broker")
@@ -124,6 +127,12 @@ class PullProcessor:
             code = ResponseCode.PULL_NOT_FOUND
         else:   # OFFSET_OVERFLOW_BADLY, OFFSET_TOO_SMALL
             code = ResponseCode.PULL_OFFSET_MOVED
+        if code == ResponseCode.PULL_OFFSET_MOVED:
+            if not self.is_slave or self.store.config.offsetCheckInSlave:
+                self._offset_moved_event(h, result.next_begin_offset)
+            else:
+                header.suggestWhichBrokerId = group_cfg.brokerId
+                code = ResponseCode.PULL_RETRY_IMMEDIATELY
         body = None
         if code == ResponseCode.SUCCESS:
             body = b"".join(result.buffers)
@@ -135,6 +144,21 @@ class PullProcessor:
             return None, msg_filter
         resp = make_response(req, code, status.value, ext_fields=header.encode(), body=body)
         return resp, msg_filter
+
+    def _offset_moved_event(self, h: PullMessageRequestHeader, offset_new: int) -> None:
+        """generateOffsetMovedEvent: a record in OFFSET_MOVED_EVENT (tags and keys = the group) telling
+        operators a consumer's offset was corrected."""
+        group = h.consumerGroup
+        event = {"consumerGroup": group,
+                 "messageQueue": {"brokerName": self.config.brokerName, "queueId": h.queueId, "topic": h.topic},
+                 "offsetNew": offset_new, "offsetRequest": h.queueOffset}
+        props = m.reorder_properties_like_java({"TAGS": group, "DELAY": "0", "KEYS": group})
+        host = self.store.store_host
+        msg = m.StoredMessage(topic=OFFSET_MOVED_EVENT, body=fastjson.dumpb(event), born_host=host,
+                              born_timestamp=int(time.time() * 1000), properties=m.properties_to_string(props))
+        result = self.store.put_message(msg)
+        log.warning("PULL_OFFSET_MOVED:correction offset. topic=%s, groupId=%s, requestOffset=%d, newOffset=%d (%s)",
+                    h.topic, group, h.queueOffset, offset_new, result.status.value)
 
     def _filter(self, expression_type: str, sub_string: str | None):
         if expression_type.upper() == "TAG":
