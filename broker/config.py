@@ -70,6 +70,7 @@ class BrokerSettings:
     server: ServerConfig
     store: MessageStoreConfig
     config_file: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)   # keys of the file no config object knows
 
     @property
     def broker_addr(self) -> str:
@@ -99,4 +100,4 @@ def load_settings(config_file: str | None, namesrv: str | None = None,
     store.storePathRootDir = os.path.abspath(store.storePathRootDir)
     if store.storePathCommitLog:
         store.storePathCommitLog = os.path.abspath(store.storePathCommitLog)
-    return BrokerSettings(broker, server, store, config_file), unknown
+    return BrokerSettings(broker, server, store, config_file, {k: props[k] for k in unknown}), unknown

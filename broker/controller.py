@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode
 from remoting.command import make_request
+from remoting.config import RuntimeConfiguration
 from remoting.connection import Connection
 from remoting.dispatch import Dispatcher
 from remoting.headers import NotifyConsumerIdsChangedRequestHeader
@@ -47,6 +49,11 @@ class Broker:
         self.groups = SubscriptionGroupManager(b.autoCreateSubscriptionGroup, s.storePathRootDir, self._submit_io)
         self.offsets = ConsumerOffsetManager(s.storePathRootDir, self._submit_io)
         self.schedule = ScheduleMessageService(self.store, s.storePathRootDir, self._submit_io)
+        self.configuration = RuntimeConfiguration(
+            [b, settings.server, s], settings.extra, lambda: settings.config_file or
+            os.path.join(s.storePathRootDir, "config", "broker.properties"),
+            frozenset({"brokerConfigPath", "rocketmqHome", "configBlackList", "storePathRootDir", "storePathCommitLog"}),
+            "broker", "Can not update config in black list.")
         self.consumers = ConsumerManager()
         self.producers = ProducerManager()
         self.holds = PullRequestHoldService()
@@ -62,7 +69,8 @@ class Broker:
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
                   ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
                   AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
-                                 self.offsets, self.is_slave, self.schedule), send]
+                                 self.offsets, self.is_slave, self.schedule, self.configuration,
+                                 self._permission_changed), send]
         self.dispatcher = Dispatcher("broker")
         self.vip_dispatcher = Dispatcher("broker-vip")
         for p in others:
@@ -94,6 +102,11 @@ class Broker:
                     conn.oneway(make_request(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, dict(header)))
                 except Exception as e:  # noqa: BLE001 - a dead channel is cleaned up by its close event
                     log.warning("notify consumer %s of group %s failed: %s", conn.remote_addr, group, e)
+
+    def _permission_changed(self) -> None:
+        """UPDATE_BROKER_CONFIG changed brokerPermission: the NameServers must hear it now."""
+        self.topics.next_version()
+        asyncio.get_running_loop().create_task(self.registrar.register_all())
 
     def _connection_closed(self, conn: Connection) -> None:
         self.consumers.connection_closed(conn)

@@ -105,8 +105,11 @@ class TopicConfigManager:
         return TopicConfigSerializeWrapper({t.topicName: t for t in topics},
                                            DataVersion(self.data_version.timestamp, self.data_version.counter))
 
-    def _changed(self, tc: TopicConfig, incremental: bool) -> None:
+    def next_version(self) -> None:
         self.data_version = DataVersion(int(time.time() * 1000), self.data_version.counter + 1)
+
+    def _changed(self, tc: TopicConfig, incremental: bool) -> None:
+        self.next_version()
         self.persist()
         if self.on_change:
             self.on_change(tc, incremental)

@@ -2,14 +2,11 @@
 5.x keys that change behaviour here)."""
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
 
-from remoting.codes import ResponseCode
-from remoting.config import (ConfigError, ServerConfig, apply_properties, config_items, format_properties,
-                             parse_properties, write_file_atomically)
+from remoting.config import RuntimeConfiguration, ServerConfig
 
 log = logging.getLogger("namesrv")
 
@@ -39,46 +36,12 @@ def default_server_config() -> ServerConfig:
     return cfg
 
 
-class NamesrvConfiguration:
-    """All config of a running NameServer (Configuration.java): the typed objects, the extra keys of the -c
-    file, and where UPDATE_NAMESRV_CONFIG persists them (configStorePath, the -c file when one was given)."""
+class NamesrvConfiguration(RuntimeConfiguration):
+    """GET/UPDATE_NAMESRV_CONFIG: persisted to configStorePath (the -c file when one was given); the two
+    path keys cannot be changed remotely."""
 
     def __init__(self, namesrv: NamesrvConfig, server: ServerConfig, extra: dict[str, str] | None = None) -> None:
         self.namesrv = namesrv
         self.server = server
-        self.extra = dict(extra or {})
-
-    def format_all(self) -> str:
-        text = format_properties(self.namesrv, self.server)
-        known = {name for name, _ in config_items(self.namesrv, self.server)}
-        for k, v in self.extra.items():
-            if k not in known:
-                text += f"{k}={v}\n"
-        return text
-
-    def update_from_text(self, text: str) -> tuple[int, str] | None:
-        """Apply properties text; returns (response code, remark) on refusal, None on success."""
-        props = parse_properties(text)
-        if "kvConfigPath" in props or "configStorePath" in props:
-            return ResponseCode.NO_PERMISSION, "Can not update config path"
-        try:
-            # validate on copies first so a bad value changes nothing
-            trial_ns, trial_srv = dataclasses.replace(self.namesrv), dataclasses.replace(self.server)
-            unknown = apply_properties(props, trial_ns, trial_srv)
-        except ConfigError as e:
-            return ResponseCode.SYSTEM_ERROR, str(e)
-        apply_properties(props, self.namesrv, self.server)
-        for k in unknown:
-            if k in self.extra:  # Configuration.update merges only keys it already holds
-                self.extra[k] = props[k]
-        self.persist()
-        return None
-
-    def persist(self) -> None:
-        path = self.namesrv.configStorePath
-        if not path:
-            return
-        try:
-            write_file_atomically(path, self.format_all())
-        except OSError as e:
-            log.warning("persist config to %s failed: %s", path, e)
+        super().__init__([namesrv, server], extra, lambda: namesrv.configStorePath,
+                         frozenset({"kvConfigPath", "configStorePath"}), "namesrv")

@@ -193,3 +193,63 @@ class ServerConfig:
     serverSocketBacklog: int = 1024
     serverPooledByteBufAllocatorEnable: bool = True
     useEpollNativeSelector: bool = False
+
+
+class RuntimeConfiguration:
+    """All config of a running daemon (Configuration.java): typed objects, the extra keys of its file, a data
+    version, and where an update is persisted (the -c file when one was given). Used by GET/UPDATE_*_CONFIG."""
+
+    def __init__(self, targets: list[Any], extra: dict[str, str] | None, store_path: typing.Callable[[], str | None],
+                 protected: frozenset[str] = frozenset(), log_name: str = "config",
+                 protected_remark: str = "Can not update config path") -> None:
+        self.targets = targets
+        self.protected_remark = protected_remark
+        self.extra = dict(extra or {})
+        self.store_path = store_path
+        self.protected = protected
+        self.version = (0, 0)          # DataVersion (timestamp, counter)
+        self._log = logging.getLogger(log_name)
+        self._bump()
+
+    def _bump(self) -> None:
+        import time
+        self.version = (int(time.time() * 1000), self.version[1] + 1)
+
+    def data_version_json(self) -> str:
+        return f'{{"counter":{self.version[1]},"stateVersion":0,"timestamp":{self.version[0]}}}'
+
+    def format_all(self) -> str:
+        text = format_properties(*self.targets)
+        known = {name for name, _ in config_items(*self.targets)}
+        for k, v in self.extra.items():
+            if k not in known:
+                text += f"{k}={v}\n"
+        return text
+
+    def update_from_text(self, text: str) -> tuple[int, str] | None:
+        """Apply properties text; returns (response code, remark) on refusal, None on success."""
+        from .codes import ResponseCode
+        props = parse_properties(text)
+        if self.protected & set(props):
+            return ResponseCode.NO_PERMISSION, self.protected_remark
+        try:
+            # validate on copies first so a bad value changes nothing
+            apply_properties(props, *[dataclasses.replace(t) for t in self.targets])
+        except ConfigError as e:
+            return ResponseCode.SYSTEM_ERROR, str(e)
+        unknown = apply_properties(props, *self.targets)
+        for k in unknown:
+            if k in self.extra:  # Configuration.update merges only keys it already holds
+                self.extra[k] = props[k]
+        self._bump()
+        self.persist()
+        return None
+
+    def persist(self) -> None:
+        path = self.store_path()
+        if not path:
+            return
+        try:
+            write_file_atomically(path, self.format_all())
+        except OSError as e:
+            self._log.warning("persist config to %s failed: %s", path, e)

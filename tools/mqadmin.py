@@ -1,5 +1,6 @@
 """`mqadmin`: Apache mqadmin subcommands with the same names and flags: the NameServer ones here, message
-look-ups (queryMsgById, queryMsgByKey, queryMsgByUniqueKey) in admin_messages."""
+look-ups (queryMsgById, queryMsgByKey, queryMsgByUniqueKey) in admin_messages, getBrokerConfig /
+updateBrokerConfig in admin_broker."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ from remoting.bodies import ClusterInfo, TopicList, TopicRouteData
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 
+from .admin_broker import BROKER_COMMANDS
 from .admin_client import AdminError, call, namesrvs, ok
 from .admin_messages import MESSAGE_COMMANDS
 
@@ -101,6 +103,7 @@ COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict]], Callable]] = 
                      [(("-b", "--brokerName"), {"required": True})],
                      _perm_command(RequestCode.ADD_WRITE_PERM_OF_BROKER, "addTopicCount", "add")),
     **MESSAGE_COMMANDS,
+    **BROKER_COMMANDS,
 }
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from remoting import fastjson
 from remoting.bodies import TopicConfig
 from remoting.codes import CURRENT_VERSION, RequestCode, ResponseCode
 from remoting.command import make_response
+from remoting.config import RuntimeConfiguration, parse_properties
 from remoting.dispatch import Handler
 from remoting.headers import (CreateTopicRequestHeader, DeleteTopicRequestHeader, GetEarliestMsgStoretimeResponseHeader,
                               GroupRequestHeader, OffsetResponseHeader, SearchOffsetRequestHeader,
@@ -36,7 +38,8 @@ def mq_key(mq: dict) -> tuple:
 class AdminProcessor:
     def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
                  groups: SubscriptionGroupManager, consumers: ConsumerManager, producers: ProducerManager,
-                 offsets: ConsumerOffsetManager, is_slave: bool, schedule: ScheduleMessageService) -> None:
+                 offsets: ConsumerOffsetManager, is_slave: bool, schedule: ScheduleMessageService,
+                 configuration: RuntimeConfiguration, on_permission_change: Callable[[], None]) -> None:
         self.config = config
         self.store = store
         self.topics = topics
@@ -46,6 +49,8 @@ class AdminProcessor:
         self.offsets = offsets
         self.is_slave = is_slave
         self.schedule = schedule
+        self.configuration = configuration
+        self.on_permission_change = on_permission_change
         self.locks: dict[tuple[str, tuple], tuple[str, int]] = {}   # (group, mq) -> (clientId, last refresh)
         self.boot_ms = int(time.time() * 1000)
 
@@ -60,6 +65,7 @@ class AdminProcessor:
             R.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: self.update_and_create_group,
             R.GET_ALL_SUBSCRIPTIONGROUP_CONFIG: self.get_all_group_config,
             R.DELETE_SUBSCRIPTIONGROUP: self.delete_group, R.GET_ALL_DELAY_OFFSET: self.get_all_delay_offset,
+            R.GET_BROKER_CONFIG: self.get_broker_config, R.UPDATE_BROKER_CONFIG: self.update_broker_config,
             R.GET_ALL_CONSUMER_OFFSET: self.get_all_consumer_offset,
             R.GET_CONSUMER_CONNECTION_LIST: self.get_consumer_connection_list,
             R.GET_PRODUCER_CONNECTION_LIST: self.get_producer_connection_list,
@@ -242,6 +248,24 @@ class AdminProcessor:
             "queryThreadPoolQueueHeadWaitTimeMills": "0", "EndTransactionQueueSize": "0",
             "EndTransactionThreadPoolQueueCapacity": "100000"})
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"table": info}))
+
+    def get_broker_config(self, conn, req):
+        """Every config key as properties text; header `version` = the configuration's DataVersion JSON."""
+        return make_response(req, ResponseCode.SUCCESS, ext_fields={"version": self.configuration.data_version_json()},
+                             body=self.configuration.format_all().encode("utf-8"))
+
+    def update_broker_config(self, conn, req):
+        """Apply properties text to the running config and persist it (the -c file); a brokerPermission change
+        is registered with the NameServers at once."""
+        if req.body:
+            text = bytes(req.body).decode("utf-8", errors="replace")
+            log.info("updateBrokerConfig from %s: %s", getattr(conn, "remote_addr", "?"), text.strip())
+            refused = self.configuration.update_from_text(text)
+            if refused is not None:
+                return make_response(req, refused[0], refused[1])
+            if "brokerPermission" in parse_properties(text):
+                self.on_permission_change()
+        return make_response(req, ResponseCode.SUCCESS)
 
     def get_all_delay_offset(self, conn, req):
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb(self.schedule.to_json()))

@@ -65,3 +65,23 @@ async def test_mqadmin_message_lookups(namesrv, client, tmp_path):
         assert len(mqadmin("queryMsgByKey", "-k", "order-1", "-t", "AdminMsgs", *n).stdout.splitlines()) == 2
         bad = mqadmin("queryMsgByUniqueKey", "-i", "00", "-t", "AdminMsgs", *n)
         assert bad.returncode == 1 and "no message" in bad.stderr
+
+
+def test_mqadmin_broker_config(namesrv, tmp_path):
+    from tests.support.daemons import BrokerProcess
+    with BrokerProcess(tmp_path / "broker", namesrv.addr, someUnknownKey="kept") as br:
+        n = ["-n", namesrv.addr]
+        out = mqadmin("getBrokerConfig", "-b", br.addr, *n)
+        assert out.returncode == 0, out.stderr
+        lines = {line.split("=")[0].strip(): line.split("=", 1)[1].strip() for line in out.stdout.splitlines()[1:]}
+        assert lines["brokerName"] == "broker-a" and lines["flushDiskType"] == "ASYNC_FLUSH"
+        assert lines["listenPort"] == str(br.port) and lines["someUnknownKey"] == "kept"
+        upd = mqadmin("updateBrokerConfig", "-c", "DefaultCluster", "-k", "maxMessageSize", "-v", "2048", *n)
+        assert upd.returncode == 0 and upd.stdout.strip() == f"update broker config success, {br.addr}", upd.stderr
+        assert "maxMessageSize=2048" in br.conf.read_text()          # persisted to the -c file
+        out = mqadmin("getBrokerConfig", "-c", "DefaultCluster", *n)
+        assert any(x.split() == ["maxMessageSize", "=", "2048"] for x in out.stdout.splitlines())
+        refused = mqadmin("updateBrokerConfig", "-b", br.addr, "-k", "storePathRootDir", "-v", "/tmp/x", *n)
+        assert refused.returncode == 1 and "CODE: 16" in refused.stderr
+        bad = mqadmin("updateBrokerConfig", "-b", br.addr, "-k", "maxMessageSize", "-v", "lots", *n)
+        assert bad.returncode == 1 and "CODE: 1" in bad.stderr
