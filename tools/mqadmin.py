@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Awaitable, Callable
 
 from remoting import fastjson, runtime
 from remoting.bodies import ClusterInfo, TopicList, TopicRouteData
 from remoting.client import RemotingClient
-from remoting.codes import RequestCode, ResponseCode
+from remoting.codes import RequestCode
 
 from .admin_broker import BROKER_COMMANDS
 from .admin_client import AdminError, call, namesrvs, ok
