@@ -30,6 +30,8 @@ PROPERTY_DELAY = "DELAY"
 PROPERTY_REAL_TOPIC = "REAL_TOPIC"
 PROPERTY_REAL_QUEUE_ID = "REAL_QID"
 
+DELIVER_BURST = 64
+DELAY_FOR_A_WHILE = 0.1
 _JAVA_INT = re.compile(r"[+-]?[0-9]+\Z")   # what Integer.parseInt accepts
 
 
@@ -160,6 +162,7 @@ class ScheduleMessageService:
 
     async def _deliver_level(self, level: int) -> None:
         delay = self.levels[level]
+        burst = 0
         while True:
             offset = self.offsets.get(level, 0)
             cq = self.store.consume_queue(SCHEDULE_TOPIC, level - 1)
@@ -175,13 +178,17 @@ class ScheduleMessageService:
             if deliver_at > now + delay:       # correctDeliverTimestamp: a time too far ahead means now
                 deliver_at = now
             if deliver_at > now:
-                await self._sleep(level, (deliver_at - now) / 1000)
+                # Java re-checks a level every 100 ms (DELAY_FOR_A_WHILE) rather than at the exact due time,
+                # so messages due within one tick go out together, in one burst
+                await asyncio.sleep(DELAY_FOR_A_WHILE)
                 continue
             if not self._deliver(phys):
-                await asyncio.sleep(0.1)       # DELAY_FOR_A_WHILE, then the same entry again
+                await asyncio.sleep(DELAY_FOR_A_WHILE)   # then the same entry again
                 continue
             self.offsets[level] = offset + 1
-            await asyncio.sleep(0)             # a long backlog must not starve the loop
+            burst += 1
+            if burst % DELIVER_BURST == 0:     # due messages go out together (as Java's timer task delivers
+                await asyncio.sleep(0)         # them), but a long backlog must not starve the loop
 
     def _deliver(self, phys: int) -> bool:
         """Put one due message back into its real topic; False means try this entry again later."""
