@@ -155,8 +155,10 @@ class ScheduleMessageService:
     async def _sleep(self, level: int, seconds: float | None) -> None:
         event = self._wake[level]
         try:
-            await asyncio.wait_for(event.wait(), seconds)
-        except asyncio.TimeoutError:
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that races the event
+            async with asyncio.timeout(seconds):
+                await event.wait()
+        except TimeoutError:
             pass
         event.clear()
 
