@@ -14,16 +14,11 @@ from remoting.command import make_request
 from tests.support.admin import found_offset_ids, mqadmin
 from tests.support.alions import NodeConsumer, produce
 from tests.support.cpp1x import message
-from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    root = tmp_path_factory.mktemp("alions")
-    with NamesrvProcess(root / "ns") as ns, BrokerProcess(root / "broker", ns.addr, enablePropertyFilter=True) as br:
-        yield ns, br
+BROKER_PROPS = dict(enablePropertyFilter=True)
 
 
 def create_topic(broker_addr: str, topic: str, queues: int = 4) -> None:
@@ -40,7 +35,7 @@ def create_topic(broker_addr: str, topic: str, queues: int = 4) -> None:
     asyncio.run(run())
 
 
-def _bodies(msgs):
+def body_set(msgs):
     return {base64.b64decode(x["body_b64"]) for x in msgs}
 
 
@@ -59,7 +54,7 @@ def test_send_and_consume_round_trip_with_properties(cluster, tmp_path):
         assert f"Keys:                [{sent['keys']}]" in out.stdout
     c = NodeConsumer(tmp_path / "c", ns.addr, "CID_js_rt", topic, "TAG", "*")
     try:
-        assert c.wait_for(lambda got: _bodies(msgs) <= _bodies(got), 60), (len(c.messages), c.errors)
+        assert c.wait_for(lambda got: body_set(msgs) <= body_set(got), 60), (len(c.messages), c.errors)
         for g in c.messages:
             assert g["tags"] == "TagA" and g["props"]["color"] == "red" and g["props"]["nonAscii"] == "中文-é"
     finally:
@@ -78,14 +73,14 @@ def test_tag_and_sql92_filters_deliver_exactly_the_matching_messages(cluster, tm
     try:
         want_tag = {f"f{i}".encode() for i in range(30) if i % 2 == 1}
         want_sql = {f"f{i}".encode() for i in range(30) if 5 <= i <= 20 and i % 3 != 1}
-        assert tag.wait_for(lambda got: want_tag <= _bodies(got), 60), tag.errors
-        assert sql.wait_for(lambda got: want_sql <= _bodies(got), 60), sql.errors
+        assert tag.wait_for(lambda got: want_tag <= body_set(got), 60), tag.errors
+        assert sql.wait_for(lambda got: want_sql <= body_set(got), 60), sql.errors
         # a catch-all marker sent last proves the filters had their chance at everything before it
         produce(tmp_path, ns.addr, "PID_js_filter", [message(topic, b"last", tags="TagB", props={"n": "10", "color": "red"})])
-        assert tag.wait_for(lambda got: b"last" in _bodies(got), 60)
-        assert sql.wait_for(lambda got: b"last" in _bodies(got), 60)
-        assert _bodies(tag.messages) == want_tag | {b"last"}
-        assert _bodies(sql.messages) == want_sql | {b"last"}
+        assert tag.wait_for(lambda got: b"last" in body_set(got), 60)
+        assert sql.wait_for(lambda got: b"last" in body_set(got), 60)
+        assert body_set(tag.messages) == want_tag | {b"last"}
+        assert body_set(sql.messages) == want_sql | {b"last"}
     finally:
         tag.stop()
         sql.stop()
@@ -101,7 +96,7 @@ def test_broadcasting_consumers_each_get_everything(cluster, tmp_path):
         msgs = [message(topic, f"bc{i}".encode(), tags="TagA") for i in range(12)]
         assert all(r.get("status") == "SEND_OK" for r in produce(tmp_path, ns.addr, "PID_js_bc", msgs))
         for c in (a, b):
-            assert c.wait_for(lambda got: _bodies(msgs) <= _bodies(got), 60), (len(c.messages), c.errors)
+            assert c.wait_for(lambda got: body_set(msgs) <= body_set(got), 60), (len(c.messages), c.errors)
     finally:
         a.stop()
         b.stop()

@@ -8,27 +8,18 @@ until one round arrives exactly once and split between both members: the observa
 balanced."""
 from __future__ import annotations
 
-import base64
 from collections import Counter
 
 import pytest
 
+from tests.interop.conftest import bodies
 from tests.support.consumers import CLIENTS, push_consumer
 from tests.support.cpp1x import message, produce
-from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    root = tmp_path_factory.mktemp("clustering")
-    with NamesrvProcess(root / "ns") as ns, BrokerProcess(root / "broker", ns.addr) as br:
-        yield ns, br
 
-
-def bodies(msgs) -> list[bytes]:
-    return [base64.b64decode(x["body_b64"]) for x in msgs]
 
 
 @pytest.mark.timeout(400)

@@ -11,21 +11,13 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
 from store import message as m
+from tests.interop.conftest import bodies
 from tests.support.cpp1x import PushConsumer, message, produce, pull_all
-from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cluster")
-    with NamesrvProcess(root / "ns") as ns, BrokerProcess(root / "broker", ns.addr) as br:
-        yield ns, br
 
-
-def bodies(msgs) -> list[bytes]:
-    return [base64.b64decode(x["body_b64"]) for x in msgs]
 
 
 async def test_sync_async_oneway_and_batch_sends_round_trip_byte_exact(cluster, tmp_path):

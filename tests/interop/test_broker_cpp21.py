@@ -2,27 +2,18 @@
 (it sends SEND_MESSAGE_V2 for everything and language CPP, version 333)."""
 from __future__ import annotations
 
-import base64
 from collections import Counter
 
 import pytest
 
+from tests.interop.conftest import bodies
 from tests.support.admin import found_offset_ids, mqadmin
 from tests.support.cpp1x import PushConsumer, message, produce
-from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cpp21")
-    with NamesrvProcess(root / "ns") as ns, BrokerProcess(root / "broker", ns.addr) as br:
-        yield ns, br
 
-
-def _bodies(msgs):
-    return [base64.b64decode(x["body_b64"]) for x in msgs]
 
 
 def test_sync_oneway_orderly_sends_and_clustering_consumers(cluster, tmp_path):
@@ -40,10 +31,10 @@ def test_sync_oneway_orderly_sends_and_clustering_consumers(cluster, tmp_path):
             res = produce(tmp_path, ns.addr, f"PID_21_{mode}", mode, msgs, core="2.1")
             assert all("error" not in r for r in res), res
             sent += msgs
-        want = Counter(b for b, x in zip(_bodies(sent), sent) if x["tags"] != "TagC")
+        want = Counter(b for b, x in zip(bodies(sent), sent) if x["tags"] != "TagC")
 
         def together():
-            return Counter(_bodies(a.messages) + _bodies(b.messages))
+            return Counter(bodies(a.messages) + bodies(b.messages))
         assert a.wait_for(lambda _: together() == want, 90) or together() == want, want - together()
         assert together() == want      # exactly once across the group, TagC filtered out
         for g in a.messages + b.messages:
@@ -68,7 +59,7 @@ def test_broadcasting_with_the_21_core(cluster, tmp_path):
         msgs = [message(topic, f"bc{i}".encode()) for i in range(15)]
         produce(tmp_path, ns.addr, "PID_21b", "sync", msgs, core="2.1")
         for x in (a, b):
-            assert x.wait_for(lambda got: set(_bodies(msgs)) <= set(_bodies(got)), 60), len(x.messages)
+            assert x.wait_for(lambda got: set(bodies(msgs)) <= set(bodies(got)), 60), len(x.messages)
     finally:
         a.stop()
         b.stop()

@@ -10,17 +10,11 @@ import pytest
 
 from tests.support.consumers import CLIENTS, push_consumer
 from tests.support.cpp1x import message, produce
-from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    root = tmp_path_factory.mktemp("retry")
-    with NamesrvProcess(root / "ns") as ns, \
-            BrokerProcess(root / "broker", ns.addr, messageDelayLevel=" ".join(["1s"] * 18)) as br:
-        yield ns, br
+BROKER_PROPS = dict(messageDelayLevel=" ".join(["1s"] * 18))
 
 
 @pytest.mark.parametrize("client", CLIENTS)
