@@ -89,7 +89,7 @@ class ScheduleMessageService:
                  clock: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         self.store = store
         self.levels: dict[int, int] = store.config.delay_levels_ms()
-        self.max_level = max(self.levels) if self.levels else 0
+        self.max_level = store.config.max_delay_level
         self.path = os.path.join(store_root, "config", "delayOffset.json")
         self.offsets: dict[int, int] = {}
         self.clock = clock

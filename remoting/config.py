@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import time
 import typing
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -212,7 +213,6 @@ class RuntimeConfiguration:
         self._bump()
 
     def _bump(self) -> None:
-        import time
         self.version = (int(time.time() * 1000), self.version[1] + 1)
 
     def data_version_json(self) -> str:

@@ -75,6 +75,10 @@ class MessageStoreConfig:
     def sync_flush(self) -> bool:
         return self.flushDiskType == "SYNC_FLUSH"
 
+    @property
+    def max_delay_level(self) -> int:
+        return len(self.messageDelayLevel.split())
+
     def delay_levels_ms(self) -> dict[int, int]:
         units = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
         out = {}

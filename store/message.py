@@ -218,6 +218,16 @@ def decode(buf, pos: int = 0, *, check_crc: bool = True, with_body: bool = True)
                          body_crc=crc, store_size=total)
 
 
+def decode_all(buf) -> list[StoredMessage]:
+    """Consecutive stored records, as a pull, query or view-message body carries them."""
+    out, pos, n = [], 0, len(buf)
+    while pos + 8 <= n:
+        msg = decode(buf, pos)
+        out.append(msg)
+        pos += msg.store_size
+    return out
+
+
 # ---------------------------------------------------------------- properties, hashes, ids
 
 def properties_to_string(props: dict[str, str]) -> str:

@@ -23,15 +23,6 @@ QUERY_MAX = 64
 JAVA_LONG_MAX = 2**63 - 1
 
 
-def records(body: bytes | None) -> list[m.StoredMessage]:
-    out, pos, body = [], 0, body or b""
-    while pos + 8 <= len(body):
-        msg = m.decode(body, pos)
-        out.append(msg)
-        pos += msg.store_size
-    return out
-
-
 def _human_time(ms: int) -> str:
     """UtilAll.timeMillisToHumanString2: yyyy-MM-dd HH:mm:ss,SSS (local time)."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000)) + f",{ms % 1000:03d}"
@@ -66,7 +57,7 @@ async def view_by_offset_id(client: RemotingClient, msg_id: str) -> m.StoredMess
         raise AdminError(f"not an offset message id: {msg_id}") from e
     addr = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     resp = ok(await call(client, addr, RequestCode.VIEW_MESSAGE_BY_ID, {"offset": str(offset)}))
-    found = records(resp.body)
+    found = m.decode_all(resp.body or b"")
     if not found:
         raise AdminError(f"no message at offset {offset} of {addr}")
     return found[0]
@@ -82,7 +73,7 @@ async def query(client: RemotingClient, args: argparse.Namespace, topic: str, ke
     for addr in master_addrs(await topic_route(client, args, topic)):
         resp = await call(client, addr, RequestCode.QUERY_MESSAGE, ext)
         if resp.code == ResponseCode.SUCCESS:
-            out += records(resp.body)
+            out += m.decode_all(resp.body or b"")
         elif resp.code != ResponseCode.QUERY_NOT_FOUND:
             ok(resp)
     if unique:

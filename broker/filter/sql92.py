@@ -243,13 +243,15 @@ class _Not(BooleanExpression):
         return f"(NOT {self.operand})"
 
 
-class _And(BooleanExpression):
-    """Left-to-right with short circuit: FALSE wins, else null wins (LogicExpression.createAND). A chain is
-    kept flat: evaluating (a AND b) AND c this way gives the same results, errors included."""
-    __slots__ = ("operands",)
+class _Logic(BooleanExpression):
+    """AND / OR chains, left to right with short circuit (LogicExpression.createAND/createOR): the decisive
+    value (FALSE for AND, TRUE for OR) wins, else null wins. A chain is kept flat: evaluating (a AND b) AND c
+    this way gives the same results, errors included."""
+    __slots__ = ("operands", "decisive")
 
-    def __init__(self, operands: tuple[BooleanExpression, ...]) -> None:
+    def __init__(self, operands: tuple[BooleanExpression, ...], decisive: bool) -> None:
         self.operands = operands
+        self.decisive = decisive
 
     def evaluate(self, props: Mapping[str, str]) -> object:
         unknown = False
@@ -257,33 +259,20 @@ class _And(BooleanExpression):
             v = operand.evaluate(props)
             if v is None:
                 unknown = True
-            elif not v:
-                return False
-        return None if unknown else True
+            elif bool(v) is self.decisive:
+                return self.decisive
+        return None if unknown else not self.decisive
 
     def __str__(self) -> str:
-        return "(" + " && ".join(map(str, self.operands)) + ")"
+        return "(" + (" || " if self.decisive else " && ").join(map(str, self.operands)) + ")"
 
 
-class _Or(BooleanExpression):
-    """Mirror of _And: TRUE wins, else null wins (LogicExpression.createOR)."""
-    __slots__ = ("operands",)
+def _And(operands: tuple[BooleanExpression, ...]) -> _Logic:
+    return _Logic(operands, decisive=False)
 
-    def __init__(self, operands: tuple[BooleanExpression, ...]) -> None:
-        self.operands = operands
 
-    def evaluate(self, props: Mapping[str, str]) -> object:
-        unknown = False
-        for operand in self.operands:
-            v = operand.evaluate(props)
-            if v is None:
-                unknown = True
-            elif v:
-                return True
-        return None if unknown else False
-
-    def __str__(self) -> str:
-        return "(" + " || ".join(map(str, self.operands)) + ")"
+def _Or(operands: tuple[BooleanExpression, ...]) -> _Logic:
+    return _Logic(operands, decisive=True)
 
 
 class _Equal(BooleanExpression):

@@ -120,8 +120,6 @@ class SendProcessor:
         self.groups = groups
         self.store_host = store_host
         self.rng = random.Random()
-        levels = store.config.delay_levels_ms()
-        self.schedule_max_level = max(levels) if levels else 0
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.SEND_MESSAGE: self.send, RequestCode.SEND_MESSAGE_V2: self.send,
@@ -178,7 +176,7 @@ class SendProcessor:
                 return self._response(req, ResponseCode.NO_PERMISSION,
                                       f"the broker[{self.store_host[0]}] sending transaction message is forbidden")
             try:
-                divert_to_schedule(msg, client_props, self.schedule_max_level)
+                divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
             except BadDelayLevel as e:
                 return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
             msgs = [msg]
@@ -237,7 +235,7 @@ class SendProcessor:
         else:
             delay = h.delayLevel or 3 + stored.reconsume_times
         msg, props = message_for_send_back(stored, new_topic, queue_id, delay)
-        divert_to_schedule(msg, props, self.schedule_max_level)
+        divert_to_schedule(msg, props, self.store.config.max_delay_level)
         result = self.store.put_message(msg)     # WAIT=false: no flush wait, as Java
         if result.status != PutStatus.PUT_OK:
             return make_response(req, ResponseCode.SYSTEM_ERROR, result.status.value)

@@ -44,15 +44,6 @@ SUSPEND_MS = "4000"
 
 # ---------------------------------------------------------------- comparison
 
-def records(body: bytes) -> list[m.StoredMessage]:
-    out, pos = [], 0
-    while pos < len(body):
-        msg = m.decode(body, pos)
-        out.append(msg)
-        pos += msg.store_size
-    return out
-
-
 def normalised_record(msg: m.StoredMessage) -> dict:
     props = msg.props
     if "ORIGIN_MESSAGE_ID" in props:
@@ -98,7 +89,7 @@ class Oracle:
         assert ours_body is not None, what
         code = self.request_code.get((java["conn"], jh["opaque"]))
         if code == RequestCode.PULL_MESSAGE:
-            mine, theirs = records(ours_body), records(java_body)
+            mine, theirs = m.decode_all(ours_body), m.decode_all(java_body)
             assert len(mine) == len(theirs), what
             for k, (a, b) in enumerate(zip(mine, theirs)):
                 a, b = normalised_record(a), normalised_record(b)
@@ -127,7 +118,7 @@ def wakeup_injections(name: str, client, addr: str) -> dict:
             continue
         if f["t"] - sent_at[(f["conn"], f["header"]["opaque"])] <= HELD_AFTER_MS:
             continue        # an earlier capture's wake-up message, read back by a plain pull
-        for rec in records(body):
+        for rec in m.decode_all(body):
             if rec.props.get("KEYS") == "wire-wakeup":
                 out[i] = _sender(client, addr, rec)
     assert out, f"{name}: no wake-up message found"

@@ -35,15 +35,19 @@ def _locked_install(name: str, marker: Path, build) -> None:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _new_venv(venv: Path, *packages: str) -> None:
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=INSTALL_TIMEOUT)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *packages], check=True,
+                   timeout=INSTALL_TIMEOUT)
+
+
 def cpp1x_python() -> Path:
     """A venv with PyPI rocketmq==0.4.4 (C++ core 1.x, librocketmq.so bundled in the wheel)."""
     venv = CACHE / "v044"
     py = venv / "bin" / "python"
 
     def build() -> None:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=INSTALL_TIMEOUT)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "rocketmq==0.4.4"], check=True,
-                       timeout=INSTALL_TIMEOUT)
+        _new_venv(venv, "rocketmq==0.4.4")
 
     _locked_install("v044", venv / ".installed", build)
     return py
@@ -66,9 +70,7 @@ def cpp21_python() -> Path:
     py = venv / "bin" / "python"
 
     def build() -> None:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=INSTALL_TIMEOUT)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "rocketmq-client-python==2.0.0"], check=True,
-                       timeout=INSTALL_TIMEOUT)
+        _new_venv(venv, "rocketmq-client-python==2.0.0")
         with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
             # Only this package must come as an sdist; its build deps (setuptools, wheel) may be wheels.
             subprocess.run([str(py), "-m", "pip", "download", "-q", "--no-deps",

@@ -17,12 +17,8 @@ import sys
 import threading
 import time
 
+from client_common import build as build_message, out, text
 from rocketmq.client import Message, MessageModel, Producer, PullConsumer, PushConsumer
-
-
-def out(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
 
 
 def describe(m):
@@ -31,23 +27,14 @@ def describe(m):
         v = m.get_property(k)
         if v:
             props[k] = v.decode("utf-8") if isinstance(v, bytes) else v
-    def s(x):
-        return x.decode("utf-8") if isinstance(x, bytes) else x
+    s = text
     return {"topic": s(m.topic), "tags": s(m.tags), "keys": s(m.keys), "id": s(m.id),
             "body_b64": base64.b64encode(m.body).decode(), "queue_id": m.queue_id, "queue_offset": m.queue_offset,
             "commit_log_offset": m.commit_log_offset, "reconsume_times": m.reconsume_times, "props": props}
 
 
 def build(d):
-    msg = Message(d["topic"])
-    if d.get("tags"):
-        msg.set_tags(d["tags"])
-    if d.get("keys"):
-        msg.set_keys(d["keys"])
-    msg.set_body(base64.b64decode(d["body_b64"]))
-    for k, v in (d.get("props") or {}).items():
-        msg.set_property(k, v)
-    return msg
+    return build_message(Message, d)
 
 
 def produce(namesrv, group, mode):

@@ -11,16 +11,8 @@ import sys
 import threading
 import time
 
+from client_common import build, out, text as s
 from rocketmq.client import ConsumeStatus, Message, MessageModel, Producer, PushConsumer
-
-
-def out(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
-def s(x):
-    return x.decode("utf-8") if isinstance(x, bytes) else x
 
 
 def produce(namesrv, group, mode):
@@ -29,14 +21,7 @@ def produce(namesrv, group, mode):
     p.start()
     msgs = [json.loads(line) for line in sys.stdin if line.strip()]
     for n, d in enumerate(msgs):
-        msg = Message(d["topic"])
-        if d.get("tags"):
-            msg.set_tags(d["tags"])
-        if d.get("keys"):
-            msg.set_keys(d["keys"])
-        msg.set_body(base64.b64decode(d["body_b64"]))
-        for k, v in (d.get("props") or {}).items():
-            msg.set_property(k, v)
+        msg = build(Message, d)
         try:
             if mode == "oneway" and n < len(msgs) - 1:
                 p.send_oneway(msg)    # the last one goes sync so queued oneway frames are known to be out
