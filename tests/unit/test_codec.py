@@ -182,3 +182,24 @@ def test_json_header_is_valid_strict_json_for_every_ext_value():
     cmd = RemotingCommand(code=0, ext_fields={"k": 'q"uo\\te\n\x02', "ü": "値"}, remark="r")
     obj = json.loads(encode_json_header(cmd))
     assert obj["extFields"] == {"k": 'q"uo\\te\n\x02', "ü": "値"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(ext=st.dictionaries(st.text(), st.one_of(st.none(), st.text())), remark=st.one_of(st.none(), st.text()),
+       code=st.integers(-32768, 32767), opaque=st.integers(-2**31, 2**31 - 1))
+def test_fast_json_header_writes_the_standard_encoders_bytes(ext, remark, code, opaque):
+    """orjson (fast path) and json.dumps (fallback) give identical headers, control characters and non-ASCII
+    included; headers a peer sends back decode to the same command either way."""
+    from remoting.codec import _encode_json_header_std
+    cmd = RemotingCommand(code=code, opaque=opaque, remark=remark, ext_fields=ext)
+    fast = encode_json_header(cmd)
+    assert fast == _encode_json_header_std(cmd)
+    back = decode_json_header(fast)
+    assert back.ext_fields == {k: v for k, v in ext.items() if v is not None}
+    assert (back.code, back.opaque, back.remark) == (code, opaque, remark)
+
+
+def test_json_header_the_fast_parser_refuses_is_still_read_as_before():
+    # orjson refuses NaN; the standard parser reads it, so such a header is judged exactly as before
+    back = decode_json_header(b'{"code":10,"opaque":1,"extFields":{"a":1e400,"b":NaN},"flag":0}')
+    assert back.code == 10 and back.ext_fields == {"a": "inf", "b": "nan"}
