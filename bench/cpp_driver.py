@@ -38,9 +38,10 @@ def run_cpp_producer(args: argparse.Namespace) -> dict:
               "msgs_per_s": round(d["msgs"] / elapsed), "mb_per_s": round(d["msgs"] * args.size / elapsed / 1e6, 1),
               "avg_ms": round(d["rt_sum"] / d["rt_n"] / 1000, 3) if d["rt_n"] else 0.0,
               "max_ms": round(d["rt_max"] / 1000, 3), "p50_ms": hist.quantile(0.5), "p99_ms": hist.quantile(0.99),
-              "p999_ms": hist.quantile(0.999), "worker_errors": []}
+              "p999_ms": hist.quantile(0.999), "client_retries": d["retries"], "worker_errors": []}
     print(json.dumps(result) if args.json else
           f"[Send summary, C++ client] msgs: {result['msgs']} TPS: {result['msgs_per_s']} MB/s: {result['mb_per_s']} "
           f"Avg RT(ms): {result['avg_ms']} Max RT(ms): {result['max_ms']} p50: {result['p50_ms']} "
-          f"p99: {result['p99_ms']} p999: {result['p999_ms']} errors: {result['errors']}", flush=True)
+          f"p99: {result['p99_ms']} p999: {result['p999_ms']} errors: {result['errors']} "
+          f"client retries: {result['client_retries']}", flush=True)
     return result

@@ -275,6 +275,7 @@ def decode_offset_msg_id(msg_id: str) -> tuple[tuple[str, int], int]:
     return (str(ipaddress.ip_address(raw[:n])), _I32.unpack_from(raw, n)[0]), _I64.unpack_from(raw, n + 4)[0]
 
 
+@functools.lru_cache(maxsize=4096)
 def _java_spread(key: str) -> int:
     h = java_string_hash(key) & 0xFFFFFFFF
     return h ^ (h >> 16)
@@ -288,8 +289,14 @@ def java_hashmap_order(keys: list[str], max_size: int | None = None) -> list[str
     cap = 16
     while n > cap * 3 // 4:
         cap *= 2
+    return list(_hashmap_order(tuple(keys), cap))
+
+
+@functools.lru_cache(maxsize=4096)
+def _hashmap_order(keys: tuple[str, ...], cap: int) -> tuple[str, ...]:
+    # a producer sends the same property names message after message: the order is computed once per set
     pos = {k: i for i, k in enumerate(keys)}
-    return sorted(keys, key=lambda k: ((_java_spread(k) & (cap - 1)), pos[k]))
+    return tuple(sorted(keys, key=lambda k: ((_java_spread(k) & (cap - 1)), pos[k])))
 
 
 def reorder_properties_like_java(props: dict[str, str], max_size: int | None = None) -> dict[str, str]:

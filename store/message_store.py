@@ -270,6 +270,9 @@ class MessageStore:
         self.stats["put_bytes"] += result.wrote_bytes
         return PutResult(PutStatus.PUT_OK, result)
 
+    def must_wait_for_flush(self, result: PutResult) -> bool:
+        return result.ok and self.config.sync_flush
+
     async def wait_for_flush(self, result: PutResult) -> PutResult:
         """SYNC_FLUSH: complete only when a flush covering the records finished (FLUSH_DISK_TIMEOUT after
         syncFlushTimeout). ASYNC_FLUSH: returns at once."""

@@ -132,7 +132,9 @@ class SendProcessor:
         ext["TRACE_ON"] = "true" if self.config.traceOn else "false"
         return make_response(req, code, remark, ext_fields=ext)
 
-    async def send(self, conn, req: RemotingCommand) -> RemotingCommand:
+    def send(self, conn, req: RemotingCommand):
+        """The response, or (SYNC_FLUSH) a coroutine that answers once the flush covers the records: an
+        ASYNC_FLUSH send is answered inline, without a task per request."""
         if req.code == RequestCode.SEND_MESSAGE:
             h = SendMessageRequestHeader.decode(req.ext_fields)
         else:
@@ -180,8 +182,13 @@ class SendProcessor:
             except BadDelayLevel as e:
                 return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
             msgs = [msg]
-        result = await self.store.wait_for_flush(self.store.put_messages(msgs))
+        result = self.store.put_messages(msgs)
+        if self.store.must_wait_for_flush(result):
+            return self._flushed_response(req, result, queue_id)
         return self._put_response(req, result, queue_id)
+
+    async def _flushed_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
+        return self._put_response(req, await self.store.wait_for_flush(result), queue_id)
 
     def _retry_or_dlq(self, req: RemotingCommand, h: SendMessageRequestHeader, queue_id: int):
         """handleRetryAndDLQ: a message a client sends to %RETRY%<group> itself goes to %DLQ%<group> once its
