@@ -38,6 +38,8 @@ class Connection(asyncio.Protocol):
         self._opaque = itertools.count(1)
         self._writable = asyncio.Event()
         self._writable.set()
+        self._out: list[bytes | memoryview] | None = None   # frames waiting for this loop turn's one write
+        self._loop = asyncio.get_event_loop()
         self.transport: asyncio.Transport | None = None
         self.remote_addr = ""
         self.closed = False
@@ -131,11 +133,23 @@ class Connection(asyncio.Protocol):
 
     # ------------------------------------------------------------ sending
     def send(self, cmd: RemotingCommand) -> bool:
+        """Queue the frame; every frame queued during one turn of the event loop leaves in one writev (a
+        client pipelining sends gets its answers in one syscall, not one each)."""
         if self.closed or self.transport is None or self.transport.is_closing():
             return False
-        self.transport.writelines(encode_frame_parts(cmd))
+        parts = encode_frame_parts(cmd)
+        if self._out is None:
+            self._out = parts
+            self._loop.call_soon(self._flush_out)
+        else:
+            self._out.extend(parts)
         self.last_activity = time.monotonic()
         return True
+
+    def _flush_out(self) -> None:
+        out, self._out = self._out, None
+        if out and self.transport is not None and not self.transport.is_closing():
+            self.transport.writelines(out)
 
     async def drain(self) -> None:
         await self._writable.wait()
@@ -165,10 +179,13 @@ class Connection(asyncio.Protocol):
 
     def close(self) -> None:
         if self.transport is not None and not self.closed:
+            self._flush_out()
             self.transport.close()
 
     def abort(self) -> None:
-        """Drop the connection now, without flushing: used for malformed input."""
+        """Drop the connection now: used for malformed input. Answers already given are written first (as
+        each was written at once before writes were coalesced); what the transport cannot take is dropped."""
         if self.transport is not None and not self.closed:
+            self._flush_out()
             self.closed = True
             self.transport.abort()

@@ -58,7 +58,7 @@ class IndexFile:
     def is_full(self) -> bool:
         return self.index_count >= self.max_index
 
-    def put(self, key: str, phy_offset: int, store_ts: int) -> bool:
+    def put(self, key: str, phy_offset: int, store_ts: int, write_header: bool = True) -> bool:
         if self.is_full():
             return False
         h = key_hash(key)
@@ -81,9 +81,13 @@ class IndexFile:
         self.index_count += 1
         self.end_phy = phy_offset
         self.end_ts = store_ts
+        if write_header:
+            self.write_header()
+        return True
+
+    def write_header(self) -> None:
         self._write_header(self.begin_ts, self.end_ts, self.begin_phy, self.end_phy, self.slot_count,
                            self.index_count)
-        return True
 
     def overlaps(self, begin: int, end: int) -> bool:
         return not (end < self.begin_ts or begin > self.end_ts) or (begin <= self.begin_ts and end >= self.end_ts)
@@ -166,10 +170,13 @@ class IndexService:
         f = self._writable()
         if phy_offset < f.end_phy:
             return  # already indexed (re-dispatch during recovery)
+        # the header is written once per message, after all its keys (not once per key)
         for key in ([uniq_key] if uniq_key else []) + [k for k in (keys or "").split(" ") if k]:
-            if not f.put(f"{topic}#{key}", phy_offset, store_ts):
+            if not f.put(f"{topic}#{key}", phy_offset, store_ts, write_header=False):
+                f.write_header()
                 f = self._writable()
-                f.put(f"{topic}#{key}", phy_offset, store_ts)
+                f.put(f"{topic}#{key}", phy_offset, store_ts, write_header=False)
+        f.write_header()
 
     def query(self, topic: str, key: str, max_num: int, begin: int, end: int) -> tuple[list[int], int, int]:
         """Physical offsets of messages indexed under topic#key, newest file first; plus the newest file's

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from remoting.headers import (GetRouteInfoRequestHeader, HeaderError, RegisterBrokerRequestHeader,
                               RegisterBrokerResponseHeader, WipeWritePermOfBrokerResponseHeader)
@@ -32,3 +34,29 @@ def test_encode_leaves_out_nulls_and_writes_strings():
     assert RegisterBrokerResponseHeader().encode() == {}
     assert RegisterBrokerResponseHeader("h:1", "m:2").encode() == {"haServerAddr": "h:1", "masterAddr": "m:2"}
     assert WipeWritePermOfBrokerResponseHeader(3).encode() == {"wipeTopicCount": "3"}
+
+
+def _all_header_classes():
+    from remoting import headers as hmod
+    return [c for c in vars(hmod).values()
+            if isinstance(c, type) and issubclass(c, hmod.Header) and c is not hmod.Header]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_compiled_decoder_agrees_with_the_generic_one(data):
+    """Every header class: same object, or the same HeaderError, for values that parse, do not parse or are
+    missing."""
+    from remoting.headers import HeaderError
+    for cls in _all_header_classes():
+        names = [f[0] for f in cls._fields()]
+        values = st.one_of(st.none(), st.sampled_from(["1", " 42 ", "-7", "true", "FALSE", "x", "", "1.5", "9" * 30]),
+                           st.text(max_size=5))
+        ext = {k: v for k, v in data.draw(st.fixed_dictionaries({n: values for n in names})).items() if v is not None}
+        outcomes = []
+        for decode in (cls.decode, cls.decode_generic):
+            try:
+                outcomes.append(decode(ext))
+            except HeaderError as e:
+                outcomes.append(("error", e.key, e.kind, e.value))
+        assert outcomes[0] == outcomes[1], cls.__name__
