@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import struct
+from typing import Iterator
 
 from .mapped_file_queue import MappedFileQueue
 
@@ -135,15 +136,18 @@ class ConsumeQueue:
             return None
         return _ENTRY.unpack_from(mf.mm, p)
 
-    def entries(self, cq_offset: int, max_count: int) -> list[tuple[int, int, int]]:
-        """Up to `max_count` entries from `cq_offset`, within one file (as Java's getIndexBuffer)."""
+    def entries(self, cq_offset: int, max_count: int) -> tuple[int, Iterator[tuple[int, int, int]]]:
+        """How many entries from `cq_offset` (at most `max_count`, within one file, as Java's getIndexBuffer)
+        and a lazy iterator over them: a pull of 32 messages reads the 16,000-byte window Java reads but only
+        unpacks the entries it uses (unpacking all 800 up front was the largest cost of a pull)."""
         pos = cq_offset * CQ_UNIT
         mf = self.queue.find(pos)
         if mf is None:
-            return []
+            return 0, iter(())
         p = pos - mf.file_from_offset
-        n = min(max_count, (mf.wrote_position - p) // CQ_UNIT)
-        return [_ENTRY.unpack_from(mf.mm, p + i * CQ_UNIT) for i in range(max(0, n))]
+        n = max(0, min(max_count, (mf.wrote_position - p) // CQ_UNIT))
+        # a copy (16 KB at most), so no view of the mapping outlives this call
+        return n, _ENTRY.iter_unpack(mf.mm[p:p + n * CQ_UNIT])
 
     def last_entry_phys_of(self, mf) -> int:
         if mf.wrote_position < CQ_UNIT:

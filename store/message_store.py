@@ -327,8 +327,8 @@ class MessageStore:
             return GetResult(GetStatus.OFFSET_OVERFLOW_ONE, offset, lo, hi)
         if offset > hi:
             return GetResult(GetStatus.OFFSET_OVERFLOW_BADLY, lo if lo == 0 else hi, lo, hi)
-        entries = cq.entries(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount is in CQ bytes
-        if not entries:
+        n_entries, entries = cq.entries(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount: CQ bytes
+        if not n_entries:
             return GetResult(GetStatus.OFFSET_FOUND_NULL, self._roll_next_cq_file(cq, offset), lo, hi)
         result = GetResult(GetStatus.NO_MATCHED_MESSAGE, offset, lo, hi)
         cl_min = self.commitlog.min_offset()
@@ -362,7 +362,7 @@ class MessageStore:
             total += size
             next_offset = offset + i + 1
         else:
-            next_offset = offset + len(entries)
+            next_offset = offset + n_entries
         result.next_begin_offset = next_offset
         result.suggest_pulling_from_slave = (max_phy - max_pulling) > self.memory_limit
         self.stats["get_messages"] += result.message_count
