@@ -1,6 +1,8 @@
 """MessageStoreConfig: Java property names and defaults (store/.../config/MessageStoreConfig.java, 4.9.7)."""
 from __future__ import annotations
 
+import functools
+
 import os
 from dataclasses import dataclass, field
 
@@ -77,7 +79,7 @@ class MessageStoreConfig:
 
     @property
     def max_delay_level(self) -> int:
-        return len(self.messageDelayLevel.split())
+        return _level_count(self.messageDelayLevel)   # asked on every send
 
     def delay_levels_ms(self) -> dict[int, int]:
         units = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
@@ -85,3 +87,8 @@ class MessageStoreConfig:
         for i, item in enumerate(self.messageDelayLevel.split(), start=1):
             out[i] = int(item[:-1]) * units[item[-1]]
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _level_count(levels: str) -> int:
+    return len(levels.split())

@@ -240,16 +240,34 @@ def string_to_properties(s: str) -> dict[str, str]:
     if not s:
         return out
     for item in s.split(PROPERTY_SEPARATOR):
-        i = item.find(NAME_VALUE_SEPARATOR)
-        if len(item) >= 3 and 0 < i < len(item) - 1:
-            out[item[:i]] = item[i + 1:]
+        key, _sep, value = item.partition(NAME_VALUE_SEPARATOR)
+        if key and value:
+            out[key] = value
     return out
 
 
+_HASH_TAIL = 12
+
+
+@functools.lru_cache(maxsize=1024)
+def _ascii_hash(s: str) -> int:
+    h = 0
+    for c in s.encode("ascii"):
+        h = (h * 31 + c) & 0xFFFFFFFF
+    return h
+
+
 def java_string_hash(s: str) -> int:
-    """java.lang.String.hashCode over UTF-16 code units, as a signed 32-bit int."""
+    """java.lang.String.hashCode over UTF-16 code units, as a signed 32-bit int.
+
+    Index keys are "topic#<message id>": the topic and the id's producer part repeat message after message,
+    so the hash of all but the last 12 characters comes from a small cache and only the tail is computed
+    (the polynomial simply continues from the cached value)."""
     h = 0
     if s.isascii():
+        if len(s) > 2 * _HASH_TAIL:
+            h = _ascii_hash(s[:-_HASH_TAIL])
+            s = s[-_HASH_TAIL:]
         for c in s.encode("ascii"):
             h = h * 31 + c
     else:
