@@ -17,7 +17,7 @@ import sys
 import time
 
 from bench.client import connect, pull_frame, topic_route, walk_records
-from bench.stats import Histogram, Window, run_workers
+from bench.stats import Histogram, Ticker, Window, run_workers
 from remoting import runtime
 from remoting.codes import ResponseCode
 
@@ -28,9 +28,7 @@ async def _consume(q, args: argparse.Namespace, shares: list[list[int]]) -> tupl
     conns = [await connect(addr) for _ in shares]
     owner = {qid: conns[i] for i, s in enumerate(shares) for qid in s}
     queue_ids = [qid for s in shares for qid in s]
-    total, hist = Window(), Histogram()
-    second = Window()
-    stop = asyncio.Event()
+    ticker, hist = Ticker(q), Histogram()
     t0 = time.monotonic()
     deadline = t0 + args.duration
     first_msg: list[float] = []
@@ -52,12 +50,12 @@ async def _consume(q, args: argparse.Namespace, shares: list[list[int]]) -> tupl
                 try:
                     count, born = walk_records(body, queue_id, offset)
                 except ValueError as e:
-                    second.errors += 1
+                    ticker.second.errors += 1
                     q.put(("error", str(e)))
                     count, born = 0, []
                 for b in born:
                     hist.add(max(0, now_ms - b) * 1000)
-                second.record(count, len(body), None)
+                ticker.second.record(count, len(body), None)
                 last_msg[0] = time.monotonic()
                 if not first_msg:
                     first_msg.append(last_msg[0])
@@ -68,7 +66,7 @@ async def _consume(q, args: argparse.Namespace, shares: list[list[int]]) -> tupl
                 if args.drain and code == ResponseCode.PULL_NOT_FOUND:
                     finished = True
             else:
-                second.errors += 1
+                ticker.second.errors += 1
                 finished = finished or code < 0
             if finished:
                 running -= 1
@@ -80,33 +78,21 @@ async def _consume(q, args: argparse.Namespace, shares: list[list[int]]) -> tupl
         conn.send(pull_frame(opaque, args.group, args.topic, queue_id, offset, args.batch, suspend_ms, 0),
                   opaque, done)
 
-    async def ticker() -> None:
-        nonlocal second
-        while not stop.is_set():
-            try:
-                async with asyncio.timeout(1.0):
-                    await stop.wait()
-            except TimeoutError:
-                pass
-            q.put(("tick", second))
-            total.add(second)
-            second = Window()
-
-    tick = asyncio.create_task(ticker())
+    tick = asyncio.create_task(ticker.run())
     for qid in queue_ids:
         pull(qid, args.from_offset)
     try:
         async with asyncio.timeout(args.duration + 10):
             await ended.wait()
     except TimeoutError:
-        second.errors += sum(c.fail_pending() for c in conns)
+        ticker.second.errors += sum(c.fail_pending() for c in conns)
     for c in conns:
         c.transport.close()
     # from the first message to the last: the rate while messages flowed, not connection set-up or idle tails
     elapsed = last_msg[0] - first_msg[0] if first_msg and last_msg[0] > first_msg[0] else time.monotonic() - t0
-    stop.set()
+    ticker.stop()
     await tick
-    return total, hist, {"elapsed_max": elapsed}
+    return ticker.total, hist, {"elapsed_max": elapsed}
 
 
 def _worker(q, args: argparse.Namespace, shares: list[list[int]]) -> None:

@@ -17,7 +17,7 @@ import sys
 import time
 
 from bench.client import BenchConnection, SendEncoder, connect, topic_route
-from bench.stats import Histogram, Window, run_workers
+from bench.stats import Histogram, Ticker, Window, run_workers
 from remoting import runtime
 
 
@@ -25,25 +25,12 @@ async def _produce(q, args: argparse.Namespace, senders: int, index: int) -> tup
     addr, queues = await topic_route(args.namesrv, args.topic)
     conns: list[BenchConnection] = [await connect(addr) for _ in range(args.connections)]
     encoder = SendEncoder(args.group, args.topic, args.size, args.batch, oneway=args.mode == "oneway")
-    total, second, hist = Window(), Window(), Histogram()
+    ticker, hist = Ticker(q), Histogram()
     deadline = time.monotonic() + args.duration
     inflight = 1 if args.mode == "sync" else args.inflight
     rate = args.tps / args.processes / senders / args.batch if args.tps else 0.0
     per = args.batch
     quota = -(-args.messages // (args.processes * senders * args.batch)) if args.messages else -1  # sends each
-    stop = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal second
-        while not stop.is_set():
-            try:
-                async with asyncio.timeout(1.0):
-                    await stop.wait()
-            except TimeoutError:
-                pass
-            q.put(("tick", second))
-            total.add(second)
-            second = Window()
 
     async def sender(i: int) -> None:
         conn = conns[i % len(conns)]
@@ -64,7 +51,7 @@ async def _produce(q, args: argparse.Namespace, senders: int, index: int) -> tup
             queue_id = (queue_id + 1) % queues
             if args.mode == "oneway":
                 conn.send(frame, opaque, None)
-                second.record(per, nbytes, None)
+                ticker.second.record(per, nbytes, None)
                 slots.release()
                 await conn.drain()
                 continue
@@ -74,10 +61,10 @@ async def _produce(q, args: argparse.Namespace, senders: int, index: int) -> tup
                 slots.release()
                 if code == 0:
                     us = (time.perf_counter_ns() - t0) // 1000
-                    second.record(per, nbytes, us)
+                    ticker.second.record(per, nbytes, us)
                     hist.add(us)
                 else:
-                    second.errors += 1
+                    ticker.second.errors += 1
             conn.send(frame, opaque, done)
             await conn.drain()
         for _ in range(inflight):   # wait for this sender's answers, bounded
@@ -88,21 +75,21 @@ async def _produce(q, args: argparse.Namespace, senders: int, index: int) -> tup
                 break
 
     t0 = time.monotonic()
-    tick = asyncio.create_task(ticker())
+    tick = asyncio.create_task(ticker.run())
     await asyncio.gather(*[sender(i) for i in range(senders)])
     elapsed = time.monotonic() - t0
     for c in conns:
-        second.errors += c.fail_pending()
+        ticker.second.errors += c.fail_pending()
         c.transport.close()
-    stop.set()
+    ticker.stop()
     await tick
-    return total, hist, {"elapsed_max": elapsed}
+    return ticker.total, hist, {"elapsed_max": elapsed}
 
 
 def _worker(q, args: argparse.Namespace, senders: int, index: int) -> None:
     try:
         total, hist, extra = runtime.run(_produce(q, args, senders, index))
-        # ticks already carried every count; the final Window only adds the totals' RT/max for the summary
+        # the parent prints the ticks each second and sums these totals for the summary
         q.put(("done", total, dict(hist.counts), extra))
     except BaseException as e:  # noqa: BLE001 - report, do not hang the parent
         q.put(("error", f"{type(e).__name__}: {e}"))

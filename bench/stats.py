@@ -2,6 +2,7 @@
 and the report lines (per-second TPS, MB/s, average/max RT, then p50/p99/p999 and a summary)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing as mp
 import queue
@@ -73,6 +74,31 @@ class Window:
         self.rt_sum_us += other.rt_sum_us
         self.rt_n += other.rt_n
         self.rt_max_us = max(self.rt_max_us, other.rt_max_us)
+
+
+class Ticker:
+    """A worker's counting: `second` is the current second's Window; once a second it goes to the parent's
+    queue and into `total`."""
+
+    def __init__(self, q) -> None:
+        self.q = q
+        self.second = Window()
+        self.total = Window()
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                async with asyncio.timeout(1.0):
+                    await self._stop.wait()
+            except TimeoutError:
+                pass
+            self.q.put(("tick", self.second))
+            self.total.add(self.second)
+            self.second = Window()
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def run_workers(target: Callable, args_per_worker: list[tuple], label: str, duration: float,
