@@ -19,6 +19,8 @@ from .errors import RemotingSendRequestError, RemotingTimeoutError
 
 log = logging.getLogger("remoting")
 
+_COALESCE_LIMIT = 64 * 1024
+
 
 class RequestHandler(TypingProtocol):
     def on_request(self, conn: "Connection", cmd: RemotingCommand) -> None: ...
@@ -39,6 +41,7 @@ class Connection(asyncio.Protocol):
         self._writable = asyncio.Event()
         self._writable.set()
         self._out: list[bytes | memoryview] | None = None   # frames waiting for this loop turn's one write
+        self._out_bytes = 0
         self._loop = asyncio.get_event_loop()
         self.transport: asyncio.Transport | None = None
         self.remote_addr = ""
@@ -140,9 +143,15 @@ class Connection(asyncio.Protocol):
         parts = encode_frame_parts(cmd)
         if self._out is None:
             self._out = parts
+            self._out_bytes = 0
             self._loop.call_soon(self._flush_out)
         else:
             self._out.extend(parts)
+        self._out_bytes += sum(len(p) for p in parts)
+        if self._out_bytes >= _COALESCE_LIMIT:
+            # a big batch goes now, so the transport's write-buffer limits (pause_writing -> stop reading a
+            # peer that does not read) act as they would on separate writes
+            self._flush_out()
         self.last_activity = time.monotonic()
         return True
 
