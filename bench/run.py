@@ -111,10 +111,14 @@ def tool(module: str, *args: object, timeout: float = 300) -> dict:
     """Run bench.producer / bench.consumer with --json and return its summary."""
     cmd = [sys.executable, "-m", module, *map(str, args), "--json"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if out.returncode != 0 or not lines:
+    if out.returncode != 0 or '{' not in out.stdout:
         raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}): {out.stderr[-3000:]}{out.stdout[-1000:]}")
-    return json.loads(lines[-1])
+    return summary(out.stdout)
+
+
+def summary(stdout: str) -> dict:
+    """The JSON summary line a load generator run with --json prints last."""
+    return json.loads([ln for ln in stdout.splitlines() if ln.startswith("{")][-1])
 
 
 def produce(c: Cluster, topic: str, args: argparse.Namespace, *extra: object) -> dict:
@@ -169,18 +173,23 @@ class Bench:
             self.measured(c, "c", f"consume backlog of {fill['msgs']:,} msgs", lambda: tool(
                 "bench.consumer", "-n", c.ns.addr, "-t", t, "-d", 300, "--drain", "-p", 2))
 
+    def together(self, c: Cluster, scenario: str, topic: str, consumer_args: list[str], producer,
+                 labels: tuple[str, str]) -> None:
+        """A consumer subprocess tails `topic` while `producer()` runs; one row for each side."""
+        with ProcSampler(c.broker.proc.pid) as s:
+            cons = subprocess.Popen([sys.executable, "-m", "bench.consumer", "-n", c.ns.addr, "-t", topic,
+                                     "-d", str(self.args.duration + 2), *consumer_args, "--json"],
+                                    cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            prod = producer()
+            out, _ = cons.communicate(timeout=self.args.duration + 60)
+        for what, result in zip(labels, (prod, summary(out))):
+            self.add(Row(scenario, what, result, s.cpu_pct, s.peak_rss / 2**20))
+
     def d(self) -> None:
         with self.cluster("d") as c:
             t = c.topic("BenchD")
-            with ProcSampler(c.broker.proc.pid) as s:
-                cons = subprocess.Popen([sys.executable, "-m", "bench.consumer", "-n", c.ns.addr, "-t", t,
-                                         "-d", str(self.args.duration + 2), "-p", "1", "--json"],
-                                        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-                prod = produce(c, t, self.args, "-w", 16)
-                out, _ = cons.communicate(timeout=self.args.duration + 60)
-            consumed = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
-            self.add(Row("d", "produce (with a consumer running)", prod, s.cpu_pct, s.peak_rss / 2**20))
-            self.add(Row("d", "consume (latency = born to consumed)", consumed, s.cpu_pct, s.peak_rss / 2**20))
+            self.together(c, "d", t, ["-p", "1"], lambda: produce(c, t, self.args, "-w", 16),
+                          ("produce (with a consumer running)", "consume (latency = born to consumed)"))
 
     def e(self) -> None:
         with self.cluster("e") as c:
@@ -190,16 +199,10 @@ class Bench:
     def f(self) -> None:
         with self.cluster("f") as c:
             t = c.topic("BenchF", 100)
-            with ProcSampler(c.broker.proc.pid) as s:
-                cons = subprocess.Popen([sys.executable, "-m", "bench.consumer", "-n", c.ns.addr, "-t", t,
-                                         "-d", str(self.args.duration + 2), "-p", "1", "-c", "100", "--json"],
-                                        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-                prod = tool("bench.producer", "-n", c.ns.addr, "-t", t, "-d", self.args.duration, "-w", 100,
-                            "-c", 50, "-p", 2)
-                out, _ = cons.communicate(timeout=self.args.duration + 60)
-            consumed = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
-            self.add(Row("f", "100 producer connections (sync sends)", prod, s.cpu_pct, s.peak_rss / 2**20))
-            self.add(Row("f", "100 consumers, one queue each", consumed, s.cpu_pct, s.peak_rss / 2**20))
+            self.together(c, "f", t, ["-p", "1", "-c", "100"],
+                          lambda: tool("bench.producer", "-n", c.ns.addr, "-t", t, "-d", self.args.duration,
+                                       "-w", 100, "-c", 50, "-p", 2),
+                          ("100 producer connections (sync sends)", "100 consumers, one queue each"))
 
     def g(self) -> None:
         for size, label in ((16384, "16 KiB"), (128, "128 B")):
