@@ -92,6 +92,9 @@ def load_settings(config_file: str | None, namesrv: str | None = None,
     unknown = apply_properties(props, broker, server, store)
     if namesrv:
         broker.namesrvAddr = namesrv
+    if store.brokerRole not in ("ASYNC_MASTER", "SYNC_MASTER", "SLAVE"):
+        raise ValueError(f"brokerRole must be ASYNC_MASTER, SYNC_MASTER or SLAVE, not {store.brokerRole!r}")
+    store.haListenPort = server.listenPort + 1   # 4.9.7's BrokerStartup overrides any configured value
     if store.brokerRole in ("ASYNC_MASTER", "SYNC_MASTER"):
         broker.brokerId = 0   # BrokerStartup forces masters to id 0
     elif broker.brokerId <= 0:

@@ -58,7 +58,7 @@ class Broker:
         self.producers = ProducerManager()
         self.holds = PullRequestHoldService()
         self.client = RemotingClient()
-        self.registrar = NamesrvRegistrar(settings, self.topics, self.client)
+        self.registrar = NamesrvRegistrar(settings, self.topics, self.client, self._master_learned)
         self.topics.on_change = self.registrar.topic_changed
         self.consumers.on_ids_changed = self._notify_consumer_ids_changed
         self.store.listeners.append(self._message_arrived)
@@ -103,6 +103,11 @@ class Broker:
                 except Exception as e:  # noqa: BLE001 - a dead channel is cleaned up by its close event
                     log.warning("notify consumer %s of group %s failed: %s", conn.remote_addr, group, e)
 
+    def _master_learned(self, master_addr: str, master_ha_addr: str | None) -> None:
+        """A slave hears its master's addresses in every REGISTER_BROKER answer (doRegisterBrokerAll)."""
+        if self.is_slave:
+            self.store.ha.update_master_address(master_ha_addr)
+
     def _permission_changed(self) -> None:
         """UPDATE_BROKER_CONFIG changed brokerPermission: the NameServers must hear it now."""
         self.topics.next_version()
@@ -125,6 +130,7 @@ class Broker:
         if not self.is_slave:
             self.schedule.start()
         await self.server.start(host)
+        await self.store.ha.start(host)
         try:
             await self.vip_server.start(host)
         except OSError as e:

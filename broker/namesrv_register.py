@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
+from typing import Callable
 
 from remoting.bodies import PERM_READ, PERM_WRITE, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper
 from remoting.client import RemotingClient
@@ -21,12 +22,17 @@ log = logging.getLogger("broker")
 
 
 class NamesrvRegistrar:
-    def __init__(self, settings: BrokerSettings, topics: TopicConfigManager, client: RemotingClient) -> None:
+    def __init__(self, settings: BrokerSettings, topics: TopicConfigManager, client: RemotingClient,
+                 on_master: Callable[[str, str | None], None] | None = None) -> None:
         self.settings = settings
+        self.on_master = on_master
         self.topics = topics
         self.client = client
         self.master_addr: str | None = None
         self.master_ha_addr: str | None = None
+        # after each synchronous registration: the first answer's masterAddr, None when the NameServer named
+        # no live master (doRegisterBrokerAll's slaveSynchronize.setMasterAddr)
+        self.on_master_addr: Callable[[str | None], None] | None = None
         self._task: asyncio.Task | None = None
         self._pending: set[asyncio.Task] = set()
 
@@ -54,6 +60,8 @@ class NamesrvRegistrar:
         wrapper = self._wrapper(only)
         timeout = self.settings.broker.registerBrokerTimeoutMills / 1000
 
+        answers: list[str | None] = []
+
         async def one(addr: str) -> None:
             req = self._request(wrapper, oneway)
             try:
@@ -68,9 +76,14 @@ class NamesrvRegistrar:
                 log.warning("register broker to name server %s refused: %s %s", addr, resp.code, resp.remark)
                 return
             h = RegisterBrokerResponseHeader.decode(resp.ext_fields)
+            answers.append(h.masterAddr or None)
             if h.masterAddr:
                 self.master_addr, self.master_ha_addr = h.masterAddr, h.haServerAddr
+                if self.on_master is not None:
+                    self.on_master(h.masterAddr, h.haServerAddr)
         await asyncio.gather(*(one(a) for a in self.settings.broker.namesrv_list()))
+        if answers and self.on_master_addr is not None:
+            self.on_master_addr(answers[0])
 
     def topic_changed(self, tc: TopicConfig, incremental: bool) -> None:
         """Called by the topic manager; registration runs in the background."""

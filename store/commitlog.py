@@ -74,6 +74,15 @@ class CommitLog:
         mf.store_timestamp = store_timestamp
         return AppendResult(base, total, ids, store_timestamp, queue_offsets)
 
+    def append_data(self, offset: int, data: bytes | bytearray | memoryview) -> bool:
+        """A slave's append of raw bytes the master wrote at `offset` (CommitLog.appendData): they must continue
+        this log exactly and stay in one file (the master never sends a block across a file boundary)."""
+        mf = self.queue.get_last(offset)
+        if mf is None or mf.file_from_offset + mf.wrote_position != offset or len(data) > mf.free:
+            return False
+        mf.append(data)
+        return True
+
     def _close_file(self, mf: MappedFile) -> None:
         mf.write_at(mf.wrote_position, _BLANK.pack(mf.free, m.BLANK_MAGIC_CODE))
         mf.wrote_position = mf.size
@@ -93,6 +102,17 @@ class CommitLog:
         if pos + size > mf.wrote_position:
             return None
         return mf.view(pos, size)
+
+    def readable_from(self, offset: int) -> memoryview | None:
+        """getCommitLogData: the written bytes of the file holding `offset`, from there to its write position
+        (None when there is nothing yet). A view into the map, not a copy."""
+        mf = self.queue.find(offset)
+        if mf is None:
+            return None
+        pos = offset - mf.file_from_offset
+        if pos >= mf.wrote_position:
+            return None
+        return mf.view(pos, mf.wrote_position - pos)
 
     def record_size_at(self, offset: int) -> int:
         mf = self.queue.find(offset)

@@ -49,6 +49,14 @@ class MessageStoreConfig:
     brokerRole: str = "ASYNC_MASTER"
     flushDiskType: str = "ASYNC_FLUSH"
     syncFlushTimeout: int = 5000
+    # HA (master/slave replication); 4.9.7's BrokerStartup forces haListenPort to listenPort + 1
+    haListenPort: int = 10912
+    haSendHeartbeatInterval: int = 5000
+    haHousekeepingInterval: int = 20000
+    haTransferBatchSize: int = 32768
+    haMasterAddress: str = ""
+    haSlaveFallbehindMax: int = 268435456
+    slaveTimeout: int = 3000
     messageDelayLevel: str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
     cleanFileForciblyEnable: bool = True
     warmMapedFileEnable: bool = False
@@ -72,6 +80,14 @@ class MessageStoreConfig:
     @property
     def cq_file_size(self) -> int:
         return -(-self.mappedFileSizeConsumeQueue // 20) * 20  # rounded up to whole entries
+
+    @property
+    def is_slave(self) -> bool:
+        return self.brokerRole == "SLAVE"
+
+    @property
+    def sync_master(self) -> bool:
+        return self.brokerRole == "SYNC_MASTER"
 
     @property
     def sync_flush(self) -> bool:

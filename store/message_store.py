@@ -22,6 +22,7 @@ from .config import MessageStoreConfig
 from .consume_queue import ConsumeQueue
 from .dispatch import DispatchRequest, Listener, dispatch_request
 from .flush import FlushService
+from .ha.service import HAService
 from .index_file import IndexService
 from .recovery import recover_commitlog
 from .results import GetResult, GetStatus, PutResult, PutStatus
@@ -56,6 +57,8 @@ class MessageStore:
         self.checkpoint: Checkpoint | None = None
         self.topic_queue_table: dict[tuple[str, int], int] = {}   # next queue offset per topic/queue
         self.listeners: list[Listener] = []
+        self.append_listeners: list[Callable[[], None]] = []   # once per successful put (HA wakes its senders)
+        self.dispatched_offset = 0    # commit-log offset up to which records went to consume queues and index
         self.delay_levels = config.delay_levels_ms()
         self.flush = FlushService(self)
         self.cleanup = CleanupService(self)
@@ -69,6 +72,7 @@ class MessageStore:
         self.memory_limit = _physical_memory() * config.accessMessageInMemoryMaxRatio // 100
         self.stats = {"put_messages": 0, "put_bytes": 0, "get_messages": 0, "get_bytes": 0}
         self._samples: collections.deque[tuple[int, int, int]] = collections.deque()
+        self.ha = HAService(self)
 
     # ------------------------------------------------------------ lifecycle
     def _path(self, name: str) -> str:
@@ -134,6 +138,7 @@ class MessageStore:
         reput_from = start if not self.last_exit_ok else self._max_dispatched(self.commitlog.min_offset())
         for offset, msg in self.commitlog.scan(reput_from):
             self._dispatch(dispatch_request(msg, offset, self.delay_levels))
+        self.dispatched_offset = self.commitlog.max_offset()
         cl_min = self.commitlog.min_offset()
         for key, cq in self.consume_queues.items():
             self.topic_queue_table[key] = cq.max_offset()
@@ -171,6 +176,7 @@ class MessageStore:
         for task in (self._cleanup_task, self._stats_task):
             if task is not None:
                 task.cancel()
+        await self.ha.stop()
         await self.flush.stop()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.io, self.flush_all)
@@ -227,7 +233,7 @@ class MessageStore:
 
     def put_messages(self, msgs: list[m.StoredMessage]) -> PutResult:
         """Append one message, or a batch as consecutive records in one file. Synchronous: the records are in
-        the page cache and dispatched when this returns; `wait_for_flush` adds the SYNC_FLUSH guarantee."""
+        the page cache and dispatched when this returns; `wait_stored` adds the SYNC_FLUSH / SYNC_MASTER guarantees."""
         if not msgs:
             return PutResult(PutStatus.MESSAGE_ILLEGAL)
         for msg in msgs:
@@ -266,24 +272,87 @@ class MessageStore:
             msg.queue_offset, msg.physical_offset, msg.store_size = qoff, phys, len(rec)
             self._dispatch(dispatch_request(msg, phys, self.delay_levels))
             phys += len(rec)
+        self.dispatched_offset = phys
+        for notify in self.append_listeners:
+            notify()
         self.stats["put_messages"] += len(msgs)
         self.stats["put_bytes"] += result.wrote_bytes
         return PutResult(PutStatus.PUT_OK, result)
 
-    def must_wait_for_flush(self, result: PutResult) -> bool:
-        return result.ok and self.config.sync_flush
+    def must_wait(self, result: PutResult, wait: bool = True) -> bool:
+        """Whether the answer to this put waits: for the disk (SYNC_FLUSH) and/or a slave (SYNC_MASTER), only
+        for messages whose WAIT property is not "false" (isWaitStoreMsgOK)."""
+        return result.ok and wait and (self.config.sync_flush or self.config.sync_master)
 
-    async def wait_for_flush(self, result: PutResult) -> PutResult:
-        """SYNC_FLUSH: complete only when a flush covering the records finished (FLUSH_DISK_TIMEOUT after
-        syncFlushTimeout). ASYNC_FLUSH: returns at once."""
-        if not result.ok or not self.config.sync_flush:
+    async def wait_stored(self, result: PutResult, wait: bool = True) -> PutResult:
+        """The put's final status once the flush (FLUSH_DISK_TIMEOUT after syncFlushTimeout) and the slave
+        acknowledgement (SLAVE_NOT_AVAILABLE at once, FLUSH_SLAVE_TIMEOUT after slaveTimeout) are known; both
+        run together and a replication failure wins over a flush failure, as Java's thenCombine."""
+        if not self.must_wait(result, wait):
             return result
         end = result.append.wrote_offset + result.append.wrote_bytes
-        ok = await self.flush.group_commit(end, self.config.syncFlushTimeout / 1000)
-        return result if ok else PutResult(PutStatus.FLUSH_DISK_TIMEOUT, result.append)
+        cfg = self.config
+        flush_ok = replica = None
+        if cfg.sync_master:
+            replica = self.ha.wait_for_slave(end, cfg.slaveTimeout / 1000)
+        if cfg.sync_flush:
+            flush_ok = self.flush.group_commit(end, cfg.syncFlushTimeout / 1000)
+        if flush_ok is not None and replica is not None:
+            flushed, replicated = await asyncio.gather(flush_ok, replica)
+        else:
+            flushed = await flush_ok if flush_ok is not None else True
+            replicated = await replica if replica is not None else PutStatus.PUT_OK
+        status = PutStatus.PUT_OK if flushed else PutStatus.FLUSH_DISK_TIMEOUT
+        if replicated != PutStatus.PUT_OK:
+            status = replicated
+        return result if status == PutStatus.PUT_OK else PutResult(status, result.append)
 
     async def put_message_async(self, msg: m.StoredMessage) -> PutResult:
-        return await self.wait_for_flush(self.put_message(msg))
+        return await self.wait_stored(self.put_message(msg))
+
+    # ------------------------------------------------------------ replication (slave side)
+    def append_replica(self, offset: int, data: bytes | bytearray | memoryview) -> bool:
+        """appendToCommitLog: raw bytes from the master at exactly `offset`, then dispatch of every record they
+        complete. False when they do not continue this log (the HA client then drops the connection)."""
+        if self.shutting_down:
+            return False
+        was_empty = self.commitlog.max_offset() == 0
+        if not self.commitlog.append_data(offset, data):
+            log.error("HA: append of %d bytes at %d refused: the commit log ends at %d", len(data), offset,
+                      self.commitlog.max_offset())
+            return False
+        if was_empty:
+            self.dispatched_offset = offset   # an empty slave starts where the master's stream starts
+        self.reput()
+        return True
+
+    def reput(self) -> int:
+        """ReputMessageService: dispatch the complete records between the dispatched offset and the end of
+        the commit log; a record still arriving (partial) waits for the next call. Returns how many."""
+        cl = self.commitlog
+        end = cl.max_offset()
+        offset = self.dispatched_offset
+        count = 0
+        last_ts = 0
+        while offset < end:
+            mf = cl.queue.find(offset)
+            if mf is None:
+                break
+            chk = cl.check_at(mf, offset - mf.file_from_offset, mf.wrote_position, False)
+            if chk.kind == "blank":
+                offset = mf.file_from_offset + cl.file_size
+                continue
+            if chk.kind != "msg":
+                break   # partial: the rest of the record comes with the next block
+            msg = chk.msg
+            self._dispatch(dispatch_request(msg, offset, self.delay_levels))
+            last_ts = msg.store_timestamp
+            offset += chk.size
+            count += 1
+        self.dispatched_offset = offset
+        if count:
+            cl.queue.last().store_timestamp = last_ts   # for the checkpoint, as a slave's reput sets it
+        return count
 
     # ------------------------------------------------------------ dispatch
     def _dispatch(self, req: DispatchRequest) -> None:
@@ -465,7 +534,7 @@ class MessageStore:
     def runtime_info(self) -> dict[str, str]:
         """The store's part of GET_BROKER_RUNTIME_INFO, with Java's key names."""
         from .cleanup import disk_used_ratio
-        return {"commitLogMinOffset": str(self.commitlog.min_offset()),
+        info = {"commitLogMinOffset": str(self.commitlog.min_offset()),
                 "commitLogMaxOffset": str(self.commitlog.max_offset()),
                 "putMessageTimesTotal": str(self.stats["put_messages"]),
                 "putMessageSizeTotal": str(self.stats["put_bytes"]),
@@ -473,8 +542,10 @@ class MessageStore:
                 "getFoundTps": f"{self._tps(2, 10_000):.2f} {self._tps(2, 60_000):.2f}",
                 "commitLogDiskRatio": f"{disk_used_ratio(self.config.commitlog_dir):.4f}",
                 "consumeQueueDiskRatio": f"{disk_used_ratio(self.root):.4f}",
-                "dispatchBehindBytes": "0",
+                "dispatchBehindBytes": str(max(0, self.commitlog.max_offset() - self.dispatched_offset)),
                 "earliestMessageTimeStamp": str(self._earliest_commitlog_time())}
+        info.update(self.ha.runtime_info())
+        return info
 
     def _earliest_commitlog_time(self) -> int:
         msg = self.commitlog.message_at(self.commitlog.min_offset())

@@ -113,8 +113,7 @@ class PullProcessor:
                                else "parse the consumer's subscription failed")
 
         result = self.store.get_message(h.topic, h.queueId, h.queueOffset, h.maxMsgNums, msg_filter)
-        suggest = group_cfg.whichBrokerWhenConsumeSlowly if (
-            result.suggest_pulling_from_slave and self.config.slaveReadEnable) else 0
+        suggest = self._suggest_broker(result.suggest_pulling_from_slave, group_cfg)
         header = PullMessageResponseHeader(suggest, result.next_begin_offset, result.min_offset, result.max_offset)
         status = result.status
         if status == GetStatus.FOUND:
@@ -144,6 +143,16 @@ class PullProcessor:
             return None, msg_filter
         resp = make_response(req, code, status.value, ext_fields=header.encode(), body=body)
         return resp, msg_filter
+
+    def _suggest_broker(self, pulling_from_slave: bool, group_cfg) -> int:
+        """suggestWhichBrokerId: with slaveReadEnable, a consumer far behind (its messages no longer in memory)
+        is sent to whichBrokerWhenConsumeSlowly and one that keeps up to the group's brokerId; otherwise the
+        master. (Java also marks a slave's answer PULL_RETRY_IMMEDIATELY without slaveReadEnable, but the
+        status switch that follows overwrites the code: a slave serves the pull and points back to the master,
+        which is how consumers go on reading from a slave whose master is gone.)"""
+        if not self.config.slaveReadEnable:
+            return 0
+        return group_cfg.whichBrokerWhenConsumeSlowly if pulling_from_slave else group_cfg.brokerId
 
     def _offset_moved_event(self, h: PullMessageRequestHeader, offset_new: int) -> None:
         """generateOffsetMovedEvent: a record in OFFSET_MOVED_EVENT (tags and keys = the group) telling

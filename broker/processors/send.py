@@ -79,6 +79,12 @@ def decode_batch_body(body: bytes) -> list[tuple[int, bytes, str]]:
     return out
 
 
+def wait_store_msg_ok(props: dict[str, str]) -> bool:
+    """isWaitStoreMsgOK: WAIT absent, or Boolean.parseBoolean of it."""
+    wait = props.get(PROPERTY_WAIT)
+    return wait is None or wait.lower() == "true"
+
+
 def stored_properties(props: dict[str, str], cluster: str) -> str:
     """What 4.9.7 stores for a single message: the client's properties (parsed into a HashMap), CLUSTER added,
     WAIT removed, written back in HashMap iteration order. `props` is changed in place: WAIT goes back in at
@@ -163,6 +169,7 @@ class SendProcessor:
             msgs, error = self._batch_messages(req, h, topic, queue_id, sys_flag, born_host, body)
             if error is not None:
                 return error
+            client_props = None
         else:
             store_topic, store_queue, error = self._retry_or_dlq(req, h, queue_id)
             if error is not None:
@@ -183,12 +190,16 @@ class SendProcessor:
                 return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
             msgs = [msg]
         result = self.store.put_messages(msgs)
-        if self.store.must_wait_for_flush(result):
-            return self._flushed_response(req, result, queue_id)
+        if self.store.must_wait(result):
+            if client_props is None:
+                client_props = m.string_to_properties(h.properties or "")
+            if wait_store_msg_ok(client_props):
+                return self._stored_response(req, result, queue_id)
         return self._put_response(req, result, queue_id)
 
-    async def _flushed_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
-        return self._put_response(req, await self.store.wait_for_flush(result), queue_id)
+    async def _stored_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
+        """SYNC_FLUSH and/or SYNC_MASTER: answered once the flush and the slave's acknowledgement are known."""
+        return self._put_response(req, await self.store.wait_stored(result), queue_id)
 
     def _retry_or_dlq(self, req: RemotingCommand, h: SendMessageRequestHeader, queue_id: int):
         """handleRetryAndDLQ: a message a client sends to %RETRY%<group> itself goes to %DLQ%<group> once its
