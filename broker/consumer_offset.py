@@ -9,6 +9,12 @@ from remoting import fastjson
 from remoting.config import read_config_file, write_file_atomically
 
 
+def offsets_from_json(data: dict | None) -> dict[str, dict[int, int]]:
+    """ConsumerOffsetSerializeWrapper (consumerOffset.json, GET_ALL_CONSUMER_OFFSET body): its offsetTable."""
+    return {str(key): {int(q): int(o) for q, o in (offsets or {}).items()}
+            for key, offsets in ((data or {}).get("offsetTable") or {}).items()}
+
+
 class ConsumerOffsetManager:
     def __init__(self, store_root: str, persist: Callable[[Callable[[], None]], None]) -> None:
         self.path = os.path.join(store_root, "config", "consumerOffset.json")
@@ -19,9 +25,14 @@ class ConsumerOffsetManager:
         text = read_config_file(self.path)
         if text is None:
             return
-        data = fastjson.loads(text)
-        for key, offsets in (data.get("offsetTable") or {}).items():
-            self.table[key] = {int(q): int(o) for q, o in (offsets or {}).items()}
+        self.table.update(offsets_from_json(fastjson.loads(text)))
+
+    def merge_all(self, table: dict[str, dict[int, int]]) -> None:
+        """A slave merges its master's offsets (SlaveSynchronize, Java's putAll): each `topic@group` the master
+        has replaces ours whole, keys only we have stay; then the file is rewritten."""
+        for key, offsets in table.items():
+            self.table[key] = dict(offsets)
+        self.persist()
 
     def commit(self, group: str, topic: str, queue_id: int, offset: int) -> None:
         self.table.setdefault(f"{topic}@{group}", {})[queue_id] = offset

@@ -96,6 +96,9 @@ class ScheduleMessageService:
         self._persist = persist
         self._wake: dict[int, asyncio.Event] = {}
         self._tasks: list[asyncio.Task] = []
+        # a SLAVE never starts this service: its delayOffset.json is the master's copy (SlaveSynchronize) and
+        # must not be overwritten from memory, so only a started service persists (Java's `started` flag)
+        self.started = False
 
     # ------------------------------------------------------------ offsets
     def load(self) -> None:
@@ -132,12 +135,16 @@ class ScheduleMessageService:
 
     # ------------------------------------------------------------ delivery
     def start(self) -> None:
+        self.started = True
         for level in self.levels:
             self._wake[level] = asyncio.Event()
             self._tasks.append(asyncio.create_task(self._deliver_level(level), name=f"schedule-level-{level}"))
         self.store.listeners.append(self._arrived)
 
     async def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
         if self._arrived in self.store.listeners:
             self.store.listeners.remove(self._arrived)
         for t in self._tasks:

@@ -38,6 +38,15 @@ class SubscriptionGroupConfig:
         return cls(**known)
 
 
+def groups_from_json(data: dict | None) -> tuple[dict[str, SubscriptionGroupConfig], DataVersion]:
+    """SubscriptionGroupWrapper (subscriptionGroup.json, GET_ALL_SUBSCRIPTIONGROUP_CONFIG body): the table and
+    its DataVersion."""
+    data = data or {}
+    table = {str(name): SubscriptionGroupConfig.from_json(cfg)
+             for name, cfg in (data.get("subscriptionGroupTable") or {}).items()}
+    return table, DataVersion.from_json(data.get("dataVersion"))
+
+
 class SubscriptionGroupManager:
     def __init__(self, auto_create: bool, store_root: str, persist: Callable[[Callable[[], None]], None]) -> None:
         self.auto_create = auto_create
@@ -54,10 +63,16 @@ class SubscriptionGroupManager:
         text = read_config_file(self.path)
         if text is None:
             return
-        data = fastjson.loads(text)
-        for name, cfg in (data.get("subscriptionGroupTable") or {}).items():
-            self.table[name] = SubscriptionGroupConfig.from_json(cfg)
-        self.data_version = DataVersion.from_json(data.get("dataVersion"))
+        table, self.data_version = groups_from_json(fastjson.loads(text))
+        self.table.update(table)
+
+    def replace_all(self, table: dict[str, SubscriptionGroupConfig], data_version: DataVersion) -> None:
+        """A slave takes its master's groups (SlaveSynchronize): table cleared and refilled, the master's
+        DataVersion, file rewritten."""
+        self.data_version = DataVersion(data_version.timestamp, data_version.counter)
+        self.table.clear()
+        self.table.update(table)
+        self.persist()
 
     def to_json(self) -> dict:
         return {"dataVersion": self.data_version.to_json(),

@@ -95,6 +95,14 @@ class TopicConfigManager:
         if not self.config.autoCreateTopicEnable and AUTO_CREATE_TOPIC_KEY in self.table:
             self.table[AUTO_CREATE_TOPIC_KEY].perm = PERM_READ | PERM_WRITE  # no inheriting when disabled
 
+    def replace_all(self, table: dict[str, TopicConfig], data_version: DataVersion) -> None:
+        """A slave takes its master's topics (SlaveSynchronize): our table is cleared and refilled, our
+        DataVersion becomes the master's, and the file is rewritten; no registration, no version bump."""
+        self.data_version = DataVersion(data_version.timestamp, data_version.counter)
+        self.table.clear()
+        self.table.update(table)
+        self.persist()
+
     def persist(self) -> None:
         content = fastjson.dumps_pretty(self.wrapper())
         path = self.path
