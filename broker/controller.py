@@ -31,6 +31,7 @@ from .processors.pull import PullProcessor
 from .processors.query import QueryProcessor
 from .processors.send import SendProcessor
 from .schedule import ScheduleMessageService
+from .slave_sync import SlaveSynchronize
 from .subscription_group import SubscriptionGroupManager
 from .topic_config import TopicConfigManager
 
@@ -60,6 +61,8 @@ class Broker:
         self.client = RemotingClient()
         self.registrar = NamesrvRegistrar(settings, self.topics, self.client, self._master_learned)
         self.topics.on_change = self.registrar.topic_changed
+        self.slave_sync = SlaveSynchronize(self.client, settings.broker_addr, self.topics, self.groups, self.offsets,
+                                           self.schedule.path, self._submit_io)
         self.consumers.on_ids_changed = self._notify_consumer_ids_changed
         self.store.listeners.append(self._message_arrived)
 
@@ -103,10 +106,14 @@ class Broker:
                 except Exception as e:  # noqa: BLE001 - a dead channel is cleaned up by its close event
                     log.warning("notify consumer %s of group %s failed: %s", conn.remote_addr, group, e)
 
-    def _master_learned(self, master_addr: str, master_ha_addr: str | None) -> None:
-        """A slave hears its master's addresses in every REGISTER_BROKER answer (doRegisterBrokerAll)."""
+    def _master_learned(self, master_addr: str | None, master_ha_addr: str | None) -> None:
+        """A slave hears its master's addresses in every REGISTER_BROKER answer (doRegisterBrokerAll): the HA
+        address for replication (kept when the master is gone), the remoting address for the metadata sync
+        (None when the master is gone: nothing is synced then)."""
         if self.is_slave:
-            self.store.ha.update_master_address(master_ha_addr)
+            if master_ha_addr:
+                self.store.ha.update_master_address(master_ha_addr)
+            self.slave_sync.master_addr = master_addr
 
     def _permission_changed(self) -> None:
         """UPDATE_BROKER_CONFIG changed brokerPermission: the NameServers must hear it now."""
@@ -140,8 +147,12 @@ class Broker:
         self._tasks.append(asyncio.create_task(self._every(self.settings.broker.flushConsumerOffsetInterval / 1000,
                                                            self.offsets.persist)))
         self._tasks.append(asyncio.create_task(self._every(10.0, self._expire_channels)))
-        self._tasks.append(asyncio.create_task(self._every(s_cfg.flushDelayOffsetInterval / 1000,
-                                                           self.schedule.persist)))
+        if self.is_slave:
+            # the slave's delayOffset.json is the master's, written by the sync; it never writes its own
+            self._tasks.append(asyncio.create_task(self.slave_sync.run(), name="slave-sync"))
+        else:
+            self._tasks.append(asyncio.create_task(self._every(s_cfg.flushDelayOffsetInterval / 1000,
+                                                               self.schedule.persist)))
 
     async def _every(self, seconds: float, job: Callable[[], None]) -> None:
         while True:

@@ -23,16 +23,15 @@ log = logging.getLogger("broker")
 
 class NamesrvRegistrar:
     def __init__(self, settings: BrokerSettings, topics: TopicConfigManager, client: RemotingClient,
-                 on_master: Callable[[str, str | None], None] | None = None) -> None:
+                 on_master: Callable[[str | None, str | None], None] | None = None) -> None:
         self.settings = settings
+        # after each synchronous registration, with the first answer's (masterAddr, haServerAddr); None when
+        # the NameServer named no live master of our group (doRegisterBrokerAll)
         self.on_master = on_master
         self.topics = topics
         self.client = client
         self.master_addr: str | None = None
         self.master_ha_addr: str | None = None
-        # after each synchronous registration: the first answer's masterAddr, None when the NameServer named
-        # no live master (doRegisterBrokerAll's slaveSynchronize.setMasterAddr)
-        self.on_master_addr: Callable[[str | None], None] | None = None
         self._task: asyncio.Task | None = None
         self._pending: set[asyncio.Task] = set()
 
@@ -60,7 +59,7 @@ class NamesrvRegistrar:
         wrapper = self._wrapper(only)
         timeout = self.settings.broker.registerBrokerTimeoutMills / 1000
 
-        answers: list[str | None] = []
+        answers: list[tuple[str | None, str | None]] = []
 
         async def one(addr: str) -> None:
             req = self._request(wrapper, oneway)
@@ -76,14 +75,12 @@ class NamesrvRegistrar:
                 log.warning("register broker to name server %s refused: %s %s", addr, resp.code, resp.remark)
                 return
             h = RegisterBrokerResponseHeader.decode(resp.ext_fields)
-            answers.append(h.masterAddr or None)
+            answers.append((h.masterAddr or None, h.haServerAddr or None))
             if h.masterAddr:
                 self.master_addr, self.master_ha_addr = h.masterAddr, h.haServerAddr
-                if self.on_master is not None:
-                    self.on_master(h.masterAddr, h.haServerAddr)
         await asyncio.gather(*(one(a) for a in self.settings.broker.namesrv_list()))
-        if answers and self.on_master_addr is not None:
-            self.on_master_addr(answers[0])
+        if answers and self.on_master is not None:
+            self.on_master(*answers[0])
 
     def topic_changed(self, tc: TopicConfig, incremental: bool) -> None:
         """Called by the topic manager; registration runs in the background."""
