@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-interop clean
+.PHONY: install run test test-unit test-integration test-interop chaos clean
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test-integration: install
 
 test-interop: install
 	$(PY) -m pytest -q tests/interop
+
+# SYNC_MASTER master kills under a real client: 100 rounds, prints acknowledged / found / lost (20 run in `make test`)
+CHAOS_ROUNDS ?= 100
+chaos: install
+	$(PY) -m tests.reliability.ha_chaos $(CHAOS_ROUNDS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .hypothesis data logs

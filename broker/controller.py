@@ -27,6 +27,7 @@ from .namesrv_register import NamesrvRegistrar
 from .processors.admin import AdminProcessor
 from .processors.client_manage import ClientManageProcessor
 from .processors.consumer_manage import ConsumerManageProcessor
+from .processors.end_transaction import SlaveEndTransactionProcessor
 from .processors.pull import PullProcessor
 from .processors.query import QueryProcessor
 from .processors.send import SendProcessor
@@ -74,6 +75,8 @@ class Broker:
                   AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
                                  self.offsets, self.is_slave, self.schedule, self.configuration,
                                  self._permission_changed), send]
+        if self.is_slave:
+            others.append(SlaveEndTransactionProcessor())
         self.dispatcher = Dispatcher("broker")
         self.vip_dispatcher = Dispatcher("broker-vip")
         for p in others:
