@@ -66,6 +66,24 @@ def runtime_info(addr: str) -> dict[str, str]:
     return asyncio.run(go())
 
 
+def topics_of(addr: str) -> set[str]:
+    """The topic names a broker knows (GET_ALL_TOPIC_CONFIG)."""
+    async def go() -> set[str]:
+        client = RemotingClient()
+        try:
+            resp = await client.invoke(addr, make_request(RequestCode.GET_ALL_TOPIC_CONFIG), timeout=5)
+            assert resp.code == ResponseCode.SUCCESS, resp
+            return set(fastjson.loads(resp.body)["topicConfigTable"])
+        finally:
+            await client.close()
+    return asyncio.run(go())
+
+
+def wait_topic_synced(slave: BrokerProcess, topic: str, timeout: float = 30) -> None:
+    """A slave learns topics from its master's metadata every 10 s (SlaveSynchronize)."""
+    wait_until(lambda: topic in topics_of(slave.addr), timeout, interval=0.5, what=f"{topic} synced to {slave.addr}")
+
+
 def try_runtime_info(addr: str) -> dict[str, str] | None:
     try:
         return runtime_info(addr)
