@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-interop chaos clean
+.PHONY: install run test test-unit test-integration test-interop test-java chaos clean
 
 install: $(STAMP)
 
@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
-# NameServer on 9876 (and the Broker on 10911 once it exists) in the foreground; Ctrl-C stops both.
+# NameServer on 9876 and the Broker on 10911 in the foreground; Ctrl-C stops both.
+# CONF=conf/2m-2s-sync (or 2m-2s-async, 2m-noslave) starts a NameServer and every broker of that set instead.
+CONF ?=
 run: install
-	$(PY) -m tools.devrun
+	$(PY) -m tools.devrun $(CONF)
 
 test: install
 	$(PY) -m pytest -q
@@ -30,6 +32,19 @@ test-integration: install
 
 test-interop: install
 	$(PY) -m pytest -q tests/interop
+
+# Against the real Java RocketMQ 4.9.7 (not part of `make test`: CI cannot build Java). See README "Java oracle tests".
+test-java: install
+	@home="$${JAVA_ORACLE_HOME:-/tmp/javarmq}"; \
+	if [ ! -x "$$home/bin/mqbroker" ] || [ ! -x "$$home/bin/run-class" ] || ! command -v javac >/dev/null 2>&1; then \
+		echo "make test-java: NOT RUN: no Java RocketMQ 4.9.7 oracle at $$home (bin/mqbroker, bin/run-class) or no javac."; \
+		echo "  Build it from the project root: bash ../shared/tools/java-oracle/build.sh /work/.mirror"; \
+		echo "  (git mirrors of apache/rocketmq, alibaba/fastjson, openmessaging/dledger, opentracing/opentracing-java"; \
+		echo "  under /work/.mirror; see ../shared/tools/java-oracle/README.md), or set JAVA_ORACLE_HOME to a build."; \
+		exit 1; \
+	fi; \
+	echo "make test-java: Java oracle at $$home"; \
+	JAVA_ORACLE_HOME="$$home" $(PY) -m pytest -q tests/java --durations=0
 
 # SYNC_MASTER master kills under a real client: 100 rounds, prints acknowledged / found / lost (20 run in `make test`)
 CHAOS_ROUNDS ?= 100

@@ -1,5 +1,6 @@
-"""`make run`: start a NameServer (and, once it exists, a Broker) with the default conf/ in the foreground.
-Ctrl-C (or SIGTERM) stops them cleanly, broker first."""
+"""`make run`: start a NameServer and a Broker with the default conf/ in the foreground; `make run
+CONF=conf/2m-2s-sync` (any directory of broker properties files) starts a NameServer and every broker of the
+set, masters before slaves. Ctrl-C (or SIGTERM) stops them cleanly, brokers first (slaves before masters)."""
 from __future__ import annotations
 
 import os
@@ -20,11 +21,42 @@ def _broker_available() -> bool:
     return getattr(broker_main, "IMPLEMENTED", True)
 
 
-def main() -> int:
+def _wait_listening(port: int, timeout: float) -> None:
+    """A broker listens once it has loaded its store and registered with the NameServer."""
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
+def broker_files(conf_dir: str) -> list[str]:
+    """The broker properties files of a set, masters first (a slave hears its master from the NameServer)."""
+    from remoting.config import read_properties_file
+    files = sorted(os.path.join(conf_dir, n) for n in os.listdir(conf_dir) if n.endswith((".properties", ".conf")))
+    return sorted(files, key=lambda f: read_properties_file(f).get("brokerRole", "ASYNC_MASTER") == "SLAVE")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     os.makedirs(os.path.join(ROOT, "data"), exist_ok=True)
     procs = [_start(["namesrv.main", "-c", "conf/namesrv.properties"])]
+    masters: list[int] = []
+    confs = broker_files(os.path.join(ROOT, args[0])) if args else ["conf/broker.conf"]
     if _broker_available():
-        procs.append(_start(["broker.main", "-c", "conf/broker.conf"]))
+        from remoting.config import read_properties_file
+        for conf in confs:
+            props = read_properties_file(os.path.join(ROOT, conf))
+            if props.get("brokerRole") == "SLAVE":
+                # a slave learns its master from its first registration: let the masters register first
+                for master in masters:
+                    _wait_listening(master, 20)
+            procs.append(_start(["broker.main", "-c", conf]))
+            if props.get("brokerRole") != "SLAVE":
+                masters.append(int(props.get("listenPort", "10911")))
     else:
         print("devrun: broker not built yet, running the NameServer only (127.0.0.1:9876)", flush=True)
     stopping = False
