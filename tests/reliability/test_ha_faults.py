@@ -262,3 +262,28 @@ async def test_a_slave_whose_log_does_not_continue_the_masters_is_refused(tmp_pa
             await asyncio.sleep(0.5)    # give a wrong implementation the time to append something
             assert digest(slave) == before
             assert master.ha.push2slave_max_offset == 0
+
+
+async def test_a_slave_drops_a_master_that_sends_garbage(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="store.ha")
+    connections = 0
+    reports: list[bytes] = []
+
+    async def fake_master(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        reports.append(await reader.readexactly(8))
+        # a header announcing a 1 GiB block, then junk
+        writer.write((0).to_bytes(8, "big") + (1 << 30).to_bytes(4, "big") + b"junk" * 100)
+        await writer.drain()
+        await reader.read()
+
+    server = await asyncio.start_server(fake_master, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    cfg = _config(tmp_path / "s", "SLAVE", haMasterAddress=f"127.0.0.1:{port}")
+    async with running(cfg) as slave:
+        await until(lambda: connections >= 2, 10, "the slave drops the link and reconnects")
+        assert reports[0] == (0).to_bytes(8, "big")         # an empty slave asks for 0
+        assert "bad block header" in caplog.text
+        assert slave.commitlog.max_offset() == 0 and not slave.consume_queues
+    server.close()
