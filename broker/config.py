@@ -28,7 +28,7 @@ class BrokerConfig:
     rocketmqHome: str = field(default_factory=lambda: os.environ.get("ROCKETMQ_HOME", ""))
     namesrvAddr: str = field(default_factory=lambda: os.environ.get("NAMESRV_ADDR", ""))
     brokerIP1: str = field(default_factory=_local_ip)
-    brokerIP2: str = ""
+    brokerIP2: str = field(default_factory=_local_ip)   # the HA address published to the NameServer
     brokerName: str = field(default_factory=socket.gethostname)
     brokerClusterName: str = "DefaultCluster"
     brokerId: int = 0
@@ -78,6 +78,7 @@ class BrokerSettings:
 
     @property
     def ha_addr(self) -> str:
+        """haServerAddr: brokerIP2 (Java defaults it to the local address, not to brokerIP1) and the HA port."""
         return f"{self.broker.brokerIP2 or self.broker.brokerIP1}:{self.server.listenPort + 1}"
 
 

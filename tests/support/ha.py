@@ -21,7 +21,7 @@ COMMITLOG_FILE = 1 << 20
 
 def master_props(name: str, role: str = "ASYNC_MASTER", **extra: object) -> dict:
     props = {"brokerName": name, "brokerRole": role, "mappedFileSizeCommitLog": COMMITLOG_FILE,
-             "brokerClusterName": "HACluster"}
+             "brokerClusterName": "HACluster", "brokerIP2": "127.0.0.1"}
     props.update(extra)
     return props
 
