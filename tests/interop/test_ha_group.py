@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 
 from store import message as m
-from store.message_store import MessageStore
-from store.config import MessageStoreConfig
 from tests.support import ha
 from tests.support.brokers import route
 from tests.support.cpp1x import message, produce
@@ -77,8 +75,8 @@ def test_routes_show_both_brokers_and_slaves_copy_byte_for_byte(groups, tmp_path
     for master, slave in ((ma, sa), (mb, sb)):
         slave.stop()
         master.stop()
-        mstore = _open(master)
-        sstore = _open(slave)
+        mstore = ha.open_store(master)
+        sstore = ha.open_store(slave)
         try:
             for (t, qid), cq in sstore.consume_queues.items():
                 mcq = mstore.consume_queue(t, qid)
@@ -99,12 +97,3 @@ def test_routes_show_both_brokers_and_slaves_copy_byte_for_byte(groups, tmp_path
             mstore.close(clean=True)
             sstore.close(clean=True)
     assert found_keys == sent_keys
-
-
-def _open(broker) -> MessageStore:
-    cfg = MessageStoreConfig(storePathRootDir=broker.props["storePathRootDir"],
-                             mappedFileSizeCommitLog=ha.COMMITLOG_FILE, mappedFileSizeConsumeQueue=6000)
-    s = MessageStore(cfg)
-    s.load()
-    assert s.last_exit_ok
-    return s

@@ -13,6 +13,8 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
 from store import message as m
+from store.config import MessageStoreConfig
+from store.message_store import MessageStore
 
 from .daemons import BrokerProcess
 
@@ -135,3 +137,13 @@ def record_at(broker: BrokerProcess, phys: int, file_size: int = COMMITLOG_FILE)
 
 def phys_of(msg_id: str) -> int:
     return m.decode_offset_msg_id(msg_id)[1]
+
+
+def open_store(broker: BrokerProcess) -> MessageStore:
+    """A stopped broker's store, loaded in this process (the caller closes it)."""
+    cfg = MessageStoreConfig(storePathRootDir=broker.props["storePathRootDir"],
+                             mappedFileSizeCommitLog=COMMITLOG_FILE, mappedFileSizeConsumeQueue=6000)
+    s = MessageStore(cfg)
+    s.load()
+    assert s.last_exit_ok
+    return s
