@@ -25,6 +25,7 @@ from .flush import FlushService
 from .ha.service import HAService
 from .index_file import IndexService
 from .recovery import recover_commitlog
+from .reput import ReputService
 from .results import GetResult, GetStatus, PutResult, PutStatus
 
 log = logging.getLogger("store")
@@ -73,6 +74,7 @@ class MessageStore:
         self.stats = {"put_messages": 0, "put_bytes": 0, "get_messages": 0, "get_bytes": 0}
         self._samples: collections.deque[tuple[int, int, int]] = collections.deque()
         self.ha = HAService(self)
+        self.reputer = ReputService(self)
 
     # ------------------------------------------------------------ lifecycle
     def _path(self, name: str) -> str:
@@ -152,6 +154,7 @@ class MessageStore:
 
     def start(self) -> None:
         self.flush.start()
+        self.reputer.start()
         self._cleanup_task = asyncio.create_task(self._periodic_cleanup(self.config.cleanResourceInterval / 1000))
         self._stats_task = asyncio.create_task(self._periodic_stats())
 
@@ -177,6 +180,7 @@ class MessageStore:
             if task is not None:
                 task.cancel()
         await self.ha.stop()
+        await self.reputer.stop()
         await self.flush.stop()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.io, self.flush_all)
@@ -199,7 +203,10 @@ class MessageStore:
         files = self.commitlog.queue.files
         if clean and len(files) > 1 and files[-1].wrote_position == 0:
             files.pop().destroy()   # a pre-created next file is deleted at a clean shutdown, as Java does
-        if clean and self.writeable:
+        behind = self.commitlog.max_offset() - self.dispatched_offset
+        if clean and behind:
+            log.warning("shutdown with %d bytes not yet dispatched: the next start recovers them", behind)
+        if clean and self.writeable and not behind:
             try:
                 os.remove(self._path("abort"))
             except FileNotFoundError:
@@ -312,8 +319,10 @@ class MessageStore:
 
     # ------------------------------------------------------------ replication (slave side)
     def append_replica(self, offset: int, data: bytes | bytearray | memoryview) -> bool:
-        """appendToCommitLog: raw bytes from the master at exactly `offset`, then dispatch of every record they
-        complete. False when they do not continue this log (the HA client then drops the connection)."""
+        """appendToCommitLog: raw bytes from the master at exactly `offset`. Dispatch into consume queues and
+        index follows behind, on the reput service (as Java's slave: it copies and acknowledges at the speed of
+        the link, and dispatchBehindBytes says how far reads lag). False when the bytes do not continue this
+        log (the HA client then drops the connection)."""
         if self.shutting_down:
             return False
         was_empty = self.commitlog.max_offset() == 0
@@ -323,18 +332,18 @@ class MessageStore:
             return False
         if was_empty:
             self.dispatched_offset = offset   # an empty slave starts where the master's stream starts
-        self.reput()
+        self.reputer.wake()
         return True
 
-    def reput(self) -> int:
-        """ReputMessageService: dispatch the complete records between the dispatched offset and the end of
-        the commit log; a record still arriving (partial) waits for the next call. Returns how many."""
+    def reput(self, limit: int | None = None) -> int:
+        """Dispatch the complete records between the dispatched offset and the end of the commit log, at most
+        `limit` of them; a record still arriving (partial) waits for the next call. Returns how many."""
         cl = self.commitlog
         end = cl.max_offset()
         offset = self.dispatched_offset
         count = 0
         last_ts = 0
-        while offset < end:
+        while offset < end and (limit is None or count < limit):
             mf = cl.queue.find(offset)
             if mf is None:
                 break

@@ -1,15 +1,17 @@
 """The slave's side of HA (HAClient): connect to the master's HA port, report the local commit-log end, append
-every block at exactly the master's offset (the store dispatches it into consume queues and index), report
-progress after each block and every haSendHeartbeatInterval, reconnect when the link breaks.
+every block at exactly the master's offset, report progress, reconnect when the link breaks. Appending is a
+copy into the mapped file; consume queues and index follow on the store's reput service, as in Java.
 
 Differences from Java's HAClient that no master can see: the first report goes out at once (Java waits a
-heartbeat interval), and a master that sends nothing (not even heartbeats) for haHousekeepingInterval is
-dropped (Java only notices a dead socket).
+heartbeat interval); one report covers all the blocks that arrived together (Java reports after each); and a
+master that sends nothing, not even heartbeats, for haHousekeepingInterval is dropped (Java only notices a
+dead socket).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from typing import TYPE_CHECKING
 
@@ -21,15 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("store.ha")
 
 RECONNECT_INTERVAL = 5.0      # Java waits 5 s between failed connects
+AFTER_CLOSE = 1.0             # a broken link is retried after a second
 DIVERGED_RETRY = 5.0
 
 
-class Diverged(Exception):
-    pass
+class LinkError(Exception):
+    """The link must be dropped: `retry` seconds until the next connect."""
 
-
-class ProtocolError(Exception):
-    pass
+    def __init__(self, message: str, retry: float = AFTER_CLOSE) -> None:
+        super().__init__(message)
+        self.retry = retry
 
 
 def _now() -> float:
@@ -43,28 +46,108 @@ def split_addr(addr: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
+class MasterLink(asyncio.Protocol):
+    """One connection to the master: blocks in, reports out."""
+
+    def __init__(self, store: "MessageStore", master: str) -> None:
+        self.store = store
+        self.master = master
+        self.transport: asyncio.Transport | None = None
+        self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.last_read = _now()
+        self.last_report = 0.0
+        self.reported = -1
+        self.received = 0
+        self._buf = bytearray()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        self.report(self.store.commitlog.max_offset())
+
+    def report(self, offset: int) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(p.encode_report(offset))
+            self.reported = offset
+            self.last_report = _now()
+
+    def data_received(self, data: bytes) -> None:
+        self.last_read = _now()
+        self._buf += data
+        try:
+            used = self._append_blocks()
+        except LinkError as e:
+            self.fail(e)
+            return
+        if used:
+            del self._buf[:used]
+        end = self.store.commitlog.max_offset()
+        if end > self.reported:
+            self.report(end)
+
+    def _append_blocks(self) -> int:
+        """Append every complete block in the buffer; returns the bytes used."""
+        buf = self._buf
+        pos = 0
+        store = self.store
+        with memoryview(buf) as view:
+            while len(buf) - pos >= p.HEADER_SIZE:
+                offset, size = p.decode_header(view[pos:pos + p.HEADER_SIZE])
+                if size < 0 or size > p.MAX_BLOCK_SIZE or offset < 0:
+                    raise LinkError(f"bad block header: offset {offset}, size {size}")
+                local = store.commitlog.max_offset()
+                if local != 0 and local != offset:
+                    log.error("HA: master %s sends offset %d but this slave's commit log ends at %d: the logs do "
+                              "not continue each other. This slave will not copy from this master until its store "
+                              "is cleared: stop it, move its store directory aside and start it empty.",
+                              self.master, offset, local)
+                    raise LinkError("diverged", DIVERGED_RETRY)
+                if len(buf) - pos < p.HEADER_SIZE + size:
+                    break
+                start = pos + p.HEADER_SIZE
+                if size and not store.append_replica(offset, view[start:start + size]):
+                    raise LinkError(f"append of {size} bytes at {offset} failed")
+                self.received += size
+                pos = start + size
+        return pos
+
+    def fail(self, error: Exception) -> None:
+        if not self.closed.done():
+            self.closed.set_exception(error)
+        if self.transport is not None:
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_exception(exc or ConnectionResetError("closed by the master"))
+
+
 class HAClient:
     def __init__(self, store: "MessageStore") -> None:
         self.store = store
         self.config = store.config
         self.master_address: str | None = None
-        self.connected = False
-        self.last_read = 0.0
-        self.reported = 0
-        self.last_report = 0.0
-        self.received_bytes = 0
-        self._writer: asyncio.StreamWriter | None = None
+        self.link: MasterLink | None = None
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
         self._stopped = False
+
+    @property
+    def connected(self) -> bool:
+        return self.link is not None
 
     def update_master_address(self, addr: str | None) -> None:
         if addr and addr != self.master_address:
             log.info("HA: update master address, OLD: %s NEW: %s", self.master_address, addr)
             self.master_address = addr
             self._wake.set()
-            if self._writer is not None:
-                self._writer.close()   # a different master: reconnect to it
+            if self.link is not None:
+                self.link.fail(LinkError("the master changed"))   # reconnect to the new one
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -72,8 +155,8 @@ class HAClient:
     async def stop(self) -> None:
         self._stopped = True
         self._wake.set()
-        if self._writer is not None:
-            self._writer.close()
+        if self.link is not None:
+            self.link.fail(LinkError("stopping"))
         if self._task is not None:
             self._task.cancel()
             try:
@@ -89,87 +172,49 @@ class HAClient:
             pass
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stopped:
-            target = split_addr(self.master_address or "")
+            addr = self.master_address or ""
+            target = split_addr(addr)
             if target is None:
                 await self._pause(RECONNECT_INTERVAL)
                 continue
-            addr = self.master_address
             try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(*target, limit=p.MAX_BLOCK_SIZE + p.HEADER_SIZE), RECONNECT_INTERVAL)
+                _, link = await asyncio.wait_for(
+                    loop.create_connection(lambda: MasterLink(self.store, addr), *target), RECONNECT_INTERVAL)
             except (OSError, asyncio.TimeoutError) as e:
-                log.warning("HA: connect to master %s failed: %s", addr, e)
+                log.warning("HA: connect to master %s failed: %s", addr, e or type(e).__name__)
                 await self._pause(RECONNECT_INTERVAL)
                 continue
-            self._writer = writer
-            self.connected = True
+            self.link = link
             log.info("HA: connected to master %s, local commit log ends at %d", addr,
                      self.store.commitlog.max_offset())
-            retry = 1.0
+            watchdog = loop.create_task(self._watch(link))
+            retry = AFTER_CLOSE
             try:
-                await self._session(reader, writer)
-            except Diverged:
-                retry = DIVERGED_RETRY
-            except (ConnectionError, asyncio.IncompleteReadError, ProtocolError, OSError) as e:
+                await link.closed
+            except LinkError as e:
+                retry = e.retry
+                if str(e) not in ("diverged", "stopping"):
+                    log.warning("HA: connection to master %s dropped: %s", addr, e)
+            except (ConnectionError, OSError) as e:
                 log.warning("HA: connection to master %s lost: %s", addr, e or type(e).__name__)
-            except Exception:  # noqa: BLE001
-                log.exception("HA: connection to master %s failed", addr)
             finally:
-                self.connected = False
-                self._writer = None
-                writer.close()
+                watchdog.cancel()
+                self.link = None
+                if link.transport is not None:
+                    link.transport.abort()
             if not self._stopped:
                 await self._pause(retry)
 
-    def _report(self, writer: asyncio.StreamWriter, offset: int) -> None:
-        writer.write(p.encode_report(offset))
-        self.reported = offset
-        self.last_report = _now()
-
-    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        store = self.store
-        self.last_read = _now()
-        self._report(writer, store.commitlog.max_offset())
-        watchdog = asyncio.get_running_loop().create_task(self._watch(writer))
-        try:
-            while True:
-                header = await reader.readexactly(p.HEADER_SIZE)
-                self.last_read = _now()
-                offset, size = p.decode_header(header)
-                if size < 0 or size > p.MAX_BLOCK_SIZE or offset < 0:
-                    raise ProtocolError(f"bad block header: offset {offset}, size {size}")
-                local = store.commitlog.max_offset()
-                if local != 0 and local != offset:
-                    log.error("HA: master %s sends offset %d but this slave's commit log ends at %d: the logs do "
-                              "not continue each other. This slave will not copy from this master until its store "
-                              "is cleared: stop it, move its store directory aside and start it empty.",
-                              self.master_address, offset, local)
-                    raise Diverged()
-                if size:
-                    data = await reader.readexactly(size)
-                    self.last_read = _now()
-                    if not store.append_replica(offset, data):
-                        raise ProtocolError(f"append of {size} bytes at {offset} failed")
-                    self.received_bytes += size
-                    end = store.commitlog.max_offset()
-                    if end > self.reported:
-                        self._report(writer, end)
-                    # one block at a time: pulls and heartbeats are served while a large backlog streams in
-                    await asyncio.sleep(0)
-        finally:
-            watchdog.cancel()
-
-    async def _watch(self, writer: asyncio.StreamWriter) -> None:
+    async def _watch(self, link: MasterLink) -> None:
         """Heartbeat reports every haSendHeartbeatInterval; drop a master that went silent."""
         cfg = self.config
         while True:
             await asyncio.sleep(min(1.0, cfg.haSendHeartbeatInterval / 1000))
             now = _now()
-            if (now - self.last_read) * 1000 > cfg.haHousekeepingInterval:
-                log.warning("HA: housekeeping, master %s sent nothing for %.1f s, closing", self.master_address,
-                            now - self.last_read)
-                writer.transport.abort()
+            if (now - link.last_read) * 1000 > cfg.haHousekeepingInterval:
+                link.fail(LinkError(f"housekeeping: the master sent nothing for {now - link.last_read:.1f} s"))
                 return
-            if (now - self.last_report) * 1000 >= cfg.haSendHeartbeatInterval:
-                self._report(writer, self.store.commitlog.max_offset())
+            if (now - link.last_report) * 1000 >= cfg.haSendHeartbeatInterval:
+                link.report(self.store.commitlog.max_offset())

@@ -99,9 +99,13 @@ def max_offset(broker: BrokerProcess) -> int:
 
 
 def wait_caught_up(master: BrokerProcess, slave: BrokerProcess, timeout: float = 60) -> int:
+    """The slave's commit log ends where the master's does and it has dispatched all of it (consume queues and
+    index follow the copy on a slave, as in Java)."""
     def same():
         end = max_offset(master)
-        return end if end > 0 and max_offset(slave) == end else 0
+        info = try_runtime_info(slave.addr) or {}
+        caught_up = int(info.get("commitLogMaxOffset", -1)) == end and info.get("dispatchBehindBytes") == "0"
+        return end if end > 0 and caught_up else 0
     return wait_until(same, timeout, what=f"slave {slave.addr} catches up with {master.addr}")
 
 
@@ -147,3 +151,19 @@ def open_store(broker: BrokerProcess) -> MessageStore:
     s.load()
     assert s.last_exit_ok
     return s
+
+
+def consumer_offsets(addr: str, group: str, topic: str, queues: int) -> list[int]:
+    """The offsets a broker stores for a group's queues (QUERY_CONSUMER_OFFSET; -1 = none stored)."""
+    async def go() -> list[int]:
+        client = RemotingClient()
+        out = []
+        try:
+            for q in range(queues):
+                ext = {"consumerGroup": group, "topic": topic, "queueId": str(q)}
+                resp = await client.invoke(addr, make_request(RequestCode.QUERY_CONSUMER_OFFSET, ext), timeout=5)
+                out.append(int(resp.ext_fields["offset"]) if resp.code == ResponseCode.SUCCESS else -1)
+            return out
+        finally:
+            await client.close()
+    return asyncio.run(go())
