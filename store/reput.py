@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("store")
 
-SLICE = 256                 # records per turn of the loop
+SLICE = 64                  # records per turn of the loop
 SHUTDOWN_BUDGET = 5.0       # seconds to finish dispatching at a clean stop (Java waits up to 5 s as well)
 
 

@@ -25,6 +25,7 @@ log = logging.getLogger("store.ha")
 RECONNECT_INTERVAL = 5.0      # Java waits 5 s between failed connects
 AFTER_CLOSE = 1.0             # a broken link is retried after a second
 DIVERGED_RETRY = 5.0
+READ_PER_TURN = 1 << 20       # bytes read in one loop turn before the loop gets a turn for other work
 
 
 class LinkError(Exception):
@@ -59,6 +60,7 @@ class MasterLink(asyncio.Protocol):
         self.reported = -1
         self.received = 0
         self._buf = bytearray()
+        self._turn_bytes = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -78,6 +80,12 @@ class MasterLink(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_read = _now()
+        self._turn_bytes += len(data)
+        if self._turn_bytes >= READ_PER_TURN and self.transport is not None:
+            # libuv reads a ready socket up to 32 times per loop turn (8 MiB with uvloop's buffer): pause after
+            # READ_PER_TURN so a slave copying a backlog serves its other connections between reads
+            self.transport.pause_reading()
+            asyncio.get_running_loop().call_soon(self._resume)
         self._buf += data
         try:
             used = self._append_blocks()
@@ -89,6 +97,11 @@ class MasterLink(asyncio.Protocol):
         end = self.store.commitlog.max_offset()
         if end > self.reported:
             self.report(end)
+
+    def _resume(self) -> None:
+        self._turn_bytes = 0
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def _append_blocks(self) -> int:
         """Append every complete block in the buffer; returns the bytes used."""
