@@ -15,7 +15,7 @@ from remoting import fastjson
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
-from tests.support.daemons import free_port, free_port_pair
+from tests.support.daemons import DaemonProcess, free_port, free_port_pair
 
 ORACLE_HOME = Path(os.environ.get("JAVA_ORACLE_HOME") or "/tmp/javarmq")
 SRC = Path(__file__).resolve().parent / "src"
@@ -74,27 +74,17 @@ def deadline_poll(check: Callable[[], object], timeout: float, what: str, interv
 
 
 # ---------------------------------------------------------------------------------------------------------- JVMs
-class JavaDaemon:
-    """A Java daemon from the oracle's bin/; stdout goes to a file that is polled for the boot line."""
+class JavaDaemon(DaemonProcess):
+    """A Java daemon from the oracle's bin/ (ports, address, stop as for our daemons); stdout goes to a file that
+    is polled for the boot line."""
 
     script = ""
     boot_line = ""
 
     def __init__(self, workdir: Path, props: dict[str, object]) -> None:
-        self.workdir = Path(workdir)
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.props = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items()}
+        super().__init__(workdir, {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items()})
         self.conf = self.workdir / f"{self.script}.properties"
         self.out = self.workdir / "stdout.txt"
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self.props["listenPort"])
-
-    @property
-    def addr(self) -> str:
-        return f"127.0.0.1:{self.port}"
 
     def start(self) -> "JavaDaemon":
         self.conf.write_text("".join(f"{k}={v}\n" for k, v in self.props.items()))
@@ -117,23 +107,11 @@ class JavaDaemon:
     def output(self) -> str:
         return self.out.read_text(errors="replace") if self.out.exists() else ""
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
-        return self.proc.returncode
-
-    def __enter__(self) -> "JavaDaemon":
-        return self.start()
+        try:
+            return super().stop(sig, timeout)
+        except subprocess.TimeoutExpired:
+            return self.proc.returncode if self.proc is not None else None
 
     def __exit__(self, *exc: object) -> None:
         self.stop(signal.SIGKILL)
