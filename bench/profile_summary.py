@@ -24,16 +24,20 @@ def _name(frame: str) -> str:
     return f"{path}:{func}" if path else func
 
 
+def stacks(lines: list[str]):
+    """(raw frames of one stack, its sample count) for every well-formed line of a raw profile."""
+    for line in lines:
+        stack, _, n = line.rstrip().rpartition(" ")
+        if stack and n.isdigit():
+            yield stack.split(";"), int(n)
+
+
 def summarise(lines: list[str]) -> tuple[int, Counter, Counter]:
     self_c: Counter = Counter()
     incl: Counter = Counter()
     total = 0
-    for line in lines:
-        stack, _, n = line.rstrip().rpartition(" ")
-        if not stack or not n.isdigit():
-            continue
-        count = int(n)
-        frames = [_name(f) for f in stack.split(";") if f and not f.startswith("process ") and not f.startswith("thread ")]
+    for raw, count in stacks(lines):
+        frames = [_name(f) for f in raw if f and not f.startswith("process ") and not f.startswith("thread ")]
         total += count
         if frames:
             self_c[frames[-1]] += count

@@ -37,7 +37,7 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
 from bench.client import create_topic
-from bench.profile_summary import _name, summarise
+from bench.profile_summary import _name, stacks, summarise
 from tests.support.daemons import ROOT, BrokerProcess, NamesrvProcess
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -235,13 +235,8 @@ def ha_profile_buckets(lines: list[str]) -> tuple[int, dict[str, int], dict[str,
     buckets["executor threads waiting for work (idle, but py-spy counts part of it as active)"] = 0
     buckets["other"] = 0
     total = 0
-    for line in lines:
-        stack, _, n = line.rstrip().rpartition(" ")
-        if not stack or not n.isdigit():
-            continue
-        count = int(n)
+    for raw, count in stacks(lines):
         total += count
-        raw = stack.split(";")
         thread = raw[0].split(": ", 1)[-1] if raw[0].startswith("thread ") else "?"
         threads[thread] = threads.get(thread, 0) + count
         frames = [_name(f).rpartition(":")[2] for f in raw if not f.startswith(("thread ", "process "))]

@@ -26,6 +26,16 @@ WRITE_HIGH_WATER = 1 << 20      # bytes queued in the transport before the sende
 CATCH_UP_LOG_BYTES = 1 << 20    # a slave this far behind gets "catch-up started/finished" log lines
 
 
+def no_delay(transport: asyncio.BaseTransport) -> None:
+    """Reports and small blocks go out at once (a SYNC_MASTER's answers wait for them)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
 def _now_ms() -> int:
     return int(time.monotonic() * 1000)
 
@@ -59,12 +69,7 @@ class SlaveConnection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         self.addr = f"{peer[0]}:{peer[1]}" if peer else "?"
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
+        no_delay(transport)
         self.transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         log.info("HA: slave %s connected", self.addr)
         self._sender = asyncio.get_running_loop().create_task(self._send_loop())
