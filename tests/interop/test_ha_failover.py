@@ -42,6 +42,10 @@ def test_consumer_fails_over_to_the_slave_and_back(tmp_path, client):
             assert consumer.wait_for(lambda got: want <= set(bodies(got)), 150), \
                 f"missing after the master died: {len(want - set(bodies(consumer.messages)))}"
             assert _gets(slave) > 0            # the slave served pulls
+            queues = 4                         # the topic the C++ producer created
+            # while the master is gone the consumer reports its progress to the slave
+            ha.wait_until(lambda: sum(max(0, o) for o in ha.consumer_offsets(slave.addr, group, topic, queues))
+                          == len(first), 30, interval=0.5, what="offsets reported to the slave")
 
             master.start()                     # same store, same ports
             ha.wait_slave_connected(master)
@@ -63,6 +67,9 @@ def test_consumer_fails_over_to_the_slave_and_back(tmp_path, client):
                 assert consumer.wait_for(lambda got: set(bodies(more)) <= set(bodies(got)), 60)
                 return _gets(master) > 0
             ha.wait_until(read_from_master, 90, interval=2, what="consumption moves back to the master")
+            # and the progress made on the slave is the master's again: no queue restarts from an old offset
+            ha.wait_until(lambda: sum(ha.consumer_offsets(master.addr, group, topic, queues)) >= len(first) +
+                          len(second), 30, interval=0.5, what="offsets handed back to the master")
         finally:
             if consumer is not None:
                 consumer.stop()
