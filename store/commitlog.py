@@ -153,25 +153,31 @@ class CommitLog:
             return RecordCheck("invalid")
         return RecordCheck("msg", size, msg)
 
-    def scan(self, from_offset: int, check_crc: bool = False,
-             up_to: int | None = None) -> Iterator[tuple[int, m.StoredMessage]]:
-        """Yield (physical offset, message) of every valid record from `from_offset` to the end of valid data
-        (or `up_to`), stepping over BLANK markers to the next file."""
+    def records(self, from_offset: int,
+                check_crc: bool = False) -> Iterator[tuple[int, m.StoredMessage | None, int]]:
+        """Walk the log from `from_offset`: (offset, message, next offset) per valid record and (offset, None,
+        start of the next file) per BLANK end-of-file marker, up to the end of valid data (an invalid or still
+        partial record ends the walk)."""
         offset = from_offset
-        end = self.max_offset() if up_to is None else up_to
+        end = self.max_offset()
         while offset < end:
             mf = self.queue.find(offset)
             if mf is None:
                 return
-            pos = offset - mf.file_from_offset
-            chk = self.check_at(mf, pos, mf.wrote_position, check_crc)
+            chk = self.check_at(mf, offset - mf.file_from_offset, mf.wrote_position, check_crc)
             if chk.kind == "blank":
-                offset = mf.file_from_offset + self.file_size
+                nxt = mf.file_from_offset + self.file_size
+                yield offset, None, nxt
+                offset = nxt
                 continue
             if chk.kind != "msg":
                 return
-            yield offset, chk.msg
+            yield offset, chk.msg, offset + chk.size
             offset += chk.size
+
+    def scan(self, from_offset: int, check_crc: bool = False) -> Iterator[tuple[int, m.StoredMessage]]:
+        """(physical offset, message) of every valid record from `from_offset` on, across files."""
+        return ((offset, msg) for offset, msg, _ in self.records(from_offset, check_crc) if msg is not None)
 
     def valid_end(self, start_file_index: int, check_crc: bool) -> int:
         """Offset just past the last valid record, scanning files from `start_file_index` (recovery)."""

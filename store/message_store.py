@@ -137,10 +137,8 @@ class MessageStore:
             if cq.max_physic_offset > end:
                 cq.truncate_dirty_logic_files(end)
         # re-dispatch: after a crash from the safe file; always anything the queues have not seen
-        reput_from = start if not self.last_exit_ok else self._max_dispatched(self.commitlog.min_offset())
-        for offset, msg in self.commitlog.scan(reput_from):
-            self._dispatch(dispatch_request(msg, offset, self.delay_levels))
-        self.dispatched_offset = self.commitlog.max_offset()
+        self.dispatched_offset = start if not self.last_exit_ok else self._max_dispatched(self.commitlog.min_offset())
+        self.reput()
         cl_min = self.commitlog.min_offset()
         for key, cq in self.consume_queues.items():
             self.topic_queue_table[key] = cq.max_offset()
@@ -338,29 +336,18 @@ class MessageStore:
     def reput(self, limit: int | None = None) -> int:
         """Dispatch the complete records between the dispatched offset and the end of the commit log, at most
         `limit` of them; a record still arriving (partial) waits for the next call. Returns how many."""
-        cl = self.commitlog
-        end = cl.max_offset()
-        offset = self.dispatched_offset
         count = 0
         last_ts = 0
-        while offset < end and (limit is None or count < limit):
-            mf = cl.queue.find(offset)
-            if mf is None:
-                break
-            chk = cl.check_at(mf, offset - mf.file_from_offset, mf.wrote_position, False)
-            if chk.kind == "blank":
-                offset = mf.file_from_offset + cl.file_size
-                continue
-            if chk.kind != "msg":
-                break   # partial: the rest of the record comes with the next block
-            msg = chk.msg
-            self._dispatch(dispatch_request(msg, offset, self.delay_levels))
-            last_ts = msg.store_timestamp
-            offset += chk.size
-            count += 1
-        self.dispatched_offset = offset
+        for offset, msg, nxt in self.commitlog.records(self.dispatched_offset):
+            if msg is not None:
+                if limit is not None and count == limit:
+                    break
+                self._dispatch(dispatch_request(msg, offset, self.delay_levels))
+                last_ts = msg.store_timestamp
+                count += 1
+            self.dispatched_offset = nxt
         if count:
-            cl.queue.last().store_timestamp = last_ts   # for the checkpoint, as a slave's reput sets it
+            self.commitlog.queue.last().store_timestamp = last_ts   # for the checkpoint, as a slave's reput sets it
         return count
 
     # ------------------------------------------------------------ dispatch

@@ -83,6 +83,6 @@ class HAService:
             info["haMasterAddress"] = self.client.master_address or ""
             info["haClientConnected"] = str(self.client.connected).lower()
         else:
-            info["slaveFallBehindMuch"] = str(self.slave_fall_behind() if self.connection_count else 0)
+            info["slaveFallBehindMuch"] = str(self.slave_fall_behind())
             info["push2SlaveMaxOffset"] = str(self.transfer.acked)
         return info
