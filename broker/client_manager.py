@@ -142,6 +142,7 @@ class ProducerManager:
     def __init__(self, clock: Callable[[], int] | None = None) -> None:
         self.groups: dict[str, dict[object, ClientChannel]] = {}
         self.clock = clock or (lambda: int(time.time() * 1000))
+        self._turn = 0
 
     def register(self, group: str, channel: ClientChannel) -> None:
         channel.last_update_ms = self.clock()
@@ -157,6 +158,15 @@ class ProducerManager:
     def connection_closed(self, conn: object) -> None:
         for group in list(self.groups):
             self.unregister(group, conn)
+
+    def available_channel(self, group: str) -> object | None:
+        """getAvailableChannel: the group's channels in turn (a counter shared by all groups, as Java's),
+        skipping closed ones; None when the group has no live producer."""
+        chans = [c for c in self.groups.get(group, {}) if not getattr(c, "closed", False)]
+        if not chans:
+            return None
+        self._turn += 1
+        return chans[self._turn % len(chans)]
 
     def expire(self, timeout_ms: int) -> list[object]:
         now = self.clock()

@@ -42,6 +42,9 @@ class BrokerConfig:
     traceTopicEnable: bool = False
     flushConsumerOffsetInterval: int = 5000
     rejectTransactionMessage: bool = False
+    transactionTimeOut: int = 6000          # ms before a half message may be checked (unless it says otherwise)
+    transactionCheckMax: int = 15           # checks before a half message is moved to TRANS_CHECK_MAX_TIME_TOPIC
+    transactionCheckInterval: int = 60000   # ms between check runs
     longPollingEnable: bool = True
     shortPollingTimeMills: int = 1000
     notifyConsumerIdsChangedEnable: bool = True

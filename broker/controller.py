@@ -18,6 +18,7 @@ from remoting.headers import NotifyConsumerIdsChangedRequestHeader
 from remoting.server import RemotingServer
 from store.dispatch import DispatchRequest
 from store.message_store import MessageStore
+from store.timer.service import TimerMessageStore
 
 from .client_manager import ConsumerManager, ProducerManager
 from .config import BrokerSettings
@@ -27,7 +28,7 @@ from .namesrv_register import NamesrvRegistrar
 from .processors.admin import AdminProcessor
 from .processors.client_manage import ClientManageProcessor
 from .processors.consumer_manage import ConsumerManageProcessor
-from .processors.end_transaction import SlaveEndTransactionProcessor
+from .processors.end_transaction import EndTransactionProcessor, SlaveEndTransactionProcessor
 from .processors.pull import PullProcessor
 from .processors.query import QueryProcessor
 from .processors.send import SendProcessor
@@ -35,6 +36,8 @@ from .schedule import ScheduleMessageService
 from .slave_sync import SlaveSynchronize
 from .subscription_group import SubscriptionGroupManager
 from .topic_config import TopicConfigManager
+from .transaction.check import TransactionCheckService
+from .transaction.service import TransactionalMessageService
 
 log = logging.getLogger("broker")
 
@@ -47,6 +50,8 @@ class Broker:
         self.store_host = (b.brokerIP1, settings.server.listenPort)
         self.io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broker-metadata-io")
         self.store = MessageStore(s, self.store_host)
+        # the 5.x timer runs on a master only: a slave delivers nothing (its timer topic is only replicated)
+        self.store.timer = TimerMessageStore(self.store) if s.timerWheelEnable and not self.is_slave else None
         self.topics = TopicConfigManager(b, s.storePathRootDir, self._submit_io)
         self.groups = SubscriptionGroupManager(b.autoCreateSubscriptionGroup, s.storePathRootDir, self._submit_io)
         self.offsets = ConsumerOffsetManager(s.storePathRootDir, self._submit_io)
@@ -66,8 +71,12 @@ class Broker:
                                            self.schedule.path, self._submit_io)
         self.consumers.on_ids_changed = self._notify_consumer_ids_changed
         self.store.listeners.append(self._message_arrived)
+        self.transactions = TransactionalMessageService(self.store, self.offsets, self.store_host)
+        self.transaction_check = TransactionCheckService(b, self.transactions, self.topics, self.producers,
+                                                         s.fileReservedTime)
 
-        send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host)
+        send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host,
+                             None if self.is_slave else self.transactions)
         pull = PullProcessor(b, self.store, self.topics, self.groups, self.consumers, self.offsets, self.holds,
                              b.brokerIP1, self.is_slave)
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
@@ -75,8 +84,8 @@ class Broker:
                   AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
                                  self.offsets, self.is_slave, self.schedule, self.configuration,
                                  self._permission_changed), send]
-        if self.is_slave:
-            others.append(SlaveEndTransactionProcessor())
+        others.append(SlaveEndTransactionProcessor() if self.is_slave
+                      else EndTransactionProcessor(self.transactions, self.store))
         self.dispatcher = Dispatcher("broker")
         self.vip_dispatcher = Dispatcher("broker-vip")
         for p in others:
@@ -137,8 +146,13 @@ class Broker:
         self.offsets.load()
         self.schedule.load()
         self.store.start()
+        if self.store.timer is not None:
+            await loop.run_in_executor(None, self.store.timer.load)
+            self.store.timer.start()
         if not self.is_slave:
             self.schedule.start()
+            self.transactions.rebuild()
+            self.transaction_check.start()
         await self.server.start(host)
         await self.store.ha.start(host)
         try:
@@ -179,7 +193,10 @@ class Broker:
         await self.vip_server.stop()
         await self.server.stop()
         await self.client.close()
+        if self.store.timer is not None:
+            await self.store.timer.stop()
         await self.schedule.stop()
+        await self.transaction_check.stop()
         self.offsets.persist()
         self.topics.persist()
         self.groups.persist()

@@ -420,6 +420,26 @@ class TopicRequestHeader(Header):
 
 
 @dataclass(slots=True)
+class EndTransactionRequestHeader(Header):
+    producerGroup: str = required()
+    tranStateTableOffset: int = required()
+    commitLogOffset: int = required()
+    commitOrRollback: int = required()   # TRANSACTION_NOT_TYPE 0, COMMIT 8, ROLLBACK 12 (checkFields)
+    fromTransactionCheck: bool | None = None
+    msgId: str = required()
+    transactionId: str | None = None
+
+
+@dataclass(slots=True)
+class CheckTransactionStateRequestHeader(Header):
+    tranStateTableOffset: int = required()
+    commitLogOffset: int = required()
+    msgId: str | None = None
+    transactionId: str | None = None
+    offsetMsgId: str | None = None
+
+
+@dataclass(slots=True)
 class ConsumerSendMsgBackRequestHeader(Header):
     offset: int = required()
     group: str = required()

@@ -1,5 +1,5 @@
-"""END_TRANSACTION (EndTransactionProcessor.java). Only the slave's refusal exists yet: transactional half
-messages are refused at send until the transaction service is built."""
+"""END_TRANSACTION (EndTransactionProcessor.java): a producer's commit or rollback of a half message, sent
+after its local transaction or as the answer to CHECK_TRANSACTION_STATE. A slave refuses it."""
 from __future__ import annotations
 
 import logging
@@ -7,8 +7,15 @@ import logging
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_response
 from remoting.dispatch import Handler
+from remoting.headers import EndTransactionRequestHeader
+from store.message_store import MessageStore
 
-log = logging.getLogger("broker")
+from ..transaction.service import (TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE, TRANSACTION_ROLLBACK_TYPE,
+                                   Decision, TransactionalMessageService)
+
+log = logging.getLogger("broker.transaction")
+
+_KINDS = {TRANSACTION_NOT_TYPE: "pending", TRANSACTION_COMMIT_TYPE: "commit", TRANSACTION_ROLLBACK_TYPE: "rollback"}
 
 
 class SlaveEndTransactionProcessor:
@@ -18,3 +25,35 @@ class SlaveEndTransactionProcessor:
     def end_transaction(self, conn, req: RemotingCommand) -> RemotingCommand:
         log.warning("Message store is slave mode, so end transaction is forbidden. ")
         return make_response(req, ResponseCode.SLAVE_NOT_AVAILABLE)
+
+
+class EndTransactionProcessor:
+    def __init__(self, service: TransactionalMessageService, store: MessageStore) -> None:
+        self.service = service
+        self.store = store
+
+    def table(self) -> dict[int, Handler]:
+        return {RequestCode.END_TRANSACTION: self.end_transaction}
+
+    def end_transaction(self, conn, req: RemotingCommand):
+        h = EndTransactionRequestHeader.decode(req.ext_fields)
+        kind = _KINDS.get(h.commitOrRollback)
+        if kind is None:            # checkFields, while decoding the header
+            return make_response(req, ResponseCode.SYSTEM_ERROR, "commitOrRollback field wrong")
+        source = "check answer" if h.fromTransactionCheck else "end transaction"
+        if kind == "pending":
+            # UNKNOW: nothing to do and no answer; the check asks again later
+            log.warning("%s from %s: pending. %s", source, getattr(conn, "remote_addr", "?"), h)
+            return None
+        if kind == "rollback" or h.fromTransactionCheck:
+            log.warning("%s from %s: %s. %s", source, getattr(conn, "remote_addr", "?"), kind, h)
+        decision = self.service.end(h.commitLogOffset, h.producerGroup, h.tranStateTableOffset,
+                                    kind == "commit", self.store.config.max_delay_level)
+        if decision.put is not None and self.store.must_wait(decision.put, decision.wait):
+            return self._after_store(req, decision)
+        return make_response(req, decision.code, decision.remark)
+
+    async def _after_store(self, req: RemotingCommand, decision: Decision) -> RemotingCommand:
+        # sendFinalMessage answers SUCCESS whatever the flush or the slave said: the wait only orders the answer
+        await self.store.wait_stored(decision.put, decision.wait)
+        return make_response(req, decision.code, decision.remark)

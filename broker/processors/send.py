@@ -18,15 +18,17 @@ from store.results import PutResult, PutStatus
 from ..config import BrokerConfig
 from ..schedule import PROPERTY_DELAY, BadDelayLevel, divert_to_schedule
 from ..subscription_group import SubscriptionGroupManager
+from ..timer_hook import TimerRefused, divert_to_timer
 from ..topic_config import (DLQ_NUMS_PER_GROUP, NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX, TopicConfigManager,
                             dlq_topic, retry_topic, validate_topic)
+from ..transaction.messages import is_half_request
+from ..transaction.service import TransactionalMessageService
 from .common import FAQ_SUBSCRIPTION_GROUP, host_of, topic_not_exist_remark
 
 log = logging.getLogger("broker")
 
 PROPERTY_CLUSTER = "CLUSTER"
 PROPERTY_WAIT = "WAIT"
-PROPERTY_TRAN_MSG = "TRAN_MSG"
 PROPERTY_RETRY_TOPIC = "RETRY_TOPIC"
 PROPERTY_ORIGIN_MESSAGE_ID = "ORIGIN_MESSAGE_ID"
 TOPIC_FLAG_UNIT = 0x1
@@ -119,8 +121,10 @@ def message_for_send_back(stored: m.StoredMessage, topic: str, queue_id: int,
 
 class SendProcessor:
     def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
-                 groups: SubscriptionGroupManager, store_host: tuple[str, int]) -> None:
+                 groups: SubscriptionGroupManager, store_host: tuple[str, int],
+                 transactions: TransactionalMessageService | None = None) -> None:
         self.config = config
+        self.transactions = transactions      # None on a slave: half messages are refused
         self.store = store
         self.topics = topics
         self.groups = groups
@@ -165,6 +169,7 @@ class SendProcessor:
         raw_batch = req.ext("batch" if req.code == RequestCode.SEND_MESSAGE else "m")
         batch = bool(h.batch) or raw_batch == "1" or req.code == RequestCode.SEND_BATCH_MESSAGE
         body = bytes(req.body or b"")
+        half = False
         if batch:
             msgs, error = self._batch_messages(req, h, topic, queue_id, sys_flag, born_host, body)
             if error is not None:
@@ -179,17 +184,23 @@ class SendProcessor:
                                   born_timestamp=h.bornTimestamp, born_host=born_host,
                                   reconsume_times=h.reconsumeTimes or 0,
                                   properties=stored_properties(client_props, self.config.brokerClusterName))
-            if client_props.get(PROPERTY_TRAN_MSG, "").lower() == "true":
-                # transactional half messages need the transaction service (not built yet): refuse, as Java
-                # does with rejectTransactionMessage, rather than deliver an uncommitted message
+            half = is_half_request(client_props)
+            if half and (self.config.rejectTransactionMessage or self.transactions is None):
                 return self._response(req, ResponseCode.NO_PERMISSION,
-                                      f"the broker[{self.store_host[0]}] sending transaction message is forbidden")
+                                      f"the broker[{self.config.brokerIP1}] sending transaction message is forbidden")
             try:
-                divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
+                divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
+                if half:
+                    result = self.transactions.prepare(msg, client_props, self.store.config.max_delay_level)
+                else:
+                    divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
             except BadDelayLevel as e:
                 return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
+            except TimerRefused as e:
+                return self._response(req, e.code, e.remark)
             msgs = [msg]
-        result = self.store.put_messages(msgs)
+        if not half:
+            result = self.store.put_messages(msgs)
         if self.store.must_wait(result):
             if client_props is None:
                 client_props = m.string_to_properties(h.properties or "")
