@@ -1,6 +1,6 @@
 """`mqadmin`: Apache mqadmin subcommands with the same names and flags: the NameServer ones here, message
 look-ups (queryMsgById, queryMsgByKey, queryMsgByUniqueKey) in admin_messages, getBrokerConfig /
-updateBrokerConfig in admin_broker."""
+updateBrokerConfig in admin_broker, queryMsgTraceById in admin_trace."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,7 @@ from remoting.codes import RequestCode
 from .admin_broker import BROKER_COMMANDS
 from .admin_client import AdminError, call, namesrvs, ok
 from .admin_messages import MESSAGE_COMMANDS
+from .admin_trace import TRACE_COMMANDS
 
 
 
@@ -103,6 +104,7 @@ COMMANDS: dict[str, tuple[str, list[tuple[tuple[str, ...], dict]], Callable]] = 
                      _perm_command(RequestCode.ADD_WRITE_PERM_OF_BROKER, "addTopicCount", "add")),
     **MESSAGE_COMMANDS,
     **BROKER_COMMANDS,
+    **TRACE_COMMANDS,
 }
 
 

@@ -1,0 +1,71 @@
+"""Message trace with rocketmq-client-python 2.0.0 on the C++ 2.1 core, trace switched on (cpp21_trace.py):
+its records are stored, indexed by msgId and shown by our `mqadmin queryMsgTraceById`.
+
+The 2.1 core writes each record as its own message to `rmq_sys_TRACE_DATA_<regionId>` (the CLOUD-style
+topic), not to RMQ_SYS_TRACE_TOPIC: the producer takes the region from the send answer's MSG_REGION (the
+broker's regionId), the consumer from the message's MSG_REGION property, which a 4.9.7 broker does not store,
+so "DEFAULT_REGION". The broker here runs with regionId=DEFAULT_REGION so both land in one topic, which is
+then the -t of queryMsgTraceById."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.clientenv import cpp21_env, cpp21_python
+from tests.interop.conftest import bodies
+from tests.support.consumer_proc import ConsumerProcess
+from tests.support.cpp1x import message
+from tests.support.daemons import ROOT
+from tests.support.trace import trace_rows, wait_trace
+
+pytestmark = pytest.mark.interop
+
+SCRIPT = ROOT / "tests" / "interop" / "scripts" / "cpp21_trace.py"
+REGION = "DEFAULT_REGION"
+TRACE_TOPIC = f"rmq_sys_TRACE_DATA_{REGION}"
+BROKER_PROPS = dict(traceTopicEnable=True, regionId=REGION)
+
+
+class TracedClient(ConsumerProcess):
+    """cpp21_trace.py: a traced producer (its sends done when it is ready, results in .messages) or consumer;
+    both stay up until stop(), so the records they trace in the background reach the broker."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        super().__init__([str(cpp21_python()), str(SCRIPT), *args], cpp21_env(home), home, start_timeout=90)
+
+
+def traced_producer(home: Path, namesrv: str, group: str, msgs: list[dict]) -> TracedClient:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "msgs.jsonl").write_text("".join(json.dumps(x) + "\n" for x in msgs))
+    p = TracedClient(home, "produce", namesrv, group, str(home / "msgs.jsonl"))
+    assert len(p.messages) == len(msgs) and all(x.get("status") == 0 for x in p.messages), p.messages
+    return p
+
+
+def test_cpp21_traced_send_and_consume_show_in_query_msg_trace_by_id(cluster, tmp_path):
+    ns, _ = cluster
+    topic, producer, consumer = "TraceTopic21", "PID_trace21", "CID_trace21"
+    traced_producer(tmp_path / "p0", ns.addr, producer, [message(topic, b"warm-up")]).stop()
+    c = TracedClient(tmp_path / "c", "push", ns.addr, consumer, topic, "*", "CLUSTERING", "120")
+    msgs = [message(topic, f"traced-{i}".encode(), tags="TagA", keys=f"tk{i}") for i in range(3)]
+    p = traced_producer(tmp_path / "p", ns.addr, producer, msgs)
+    try:
+        assert c.wait_for(lambda got: set(bodies(msgs)) <= set(bodies(got)), 60), c.messages
+        for s in p.messages:
+            out = wait_trace(ns.addr, s["msg_id"], lambda rows: {r[0] for r in rows} == {"Pub", "Sub"}, TRACE_TOPIC)
+            rows = trace_rows(out)
+            assert out.returncode == 0, out.stderr
+            # who sent it, from where, and that the send succeeded
+            pubs = [r for r in rows if r[0] == "Pub"]
+            assert len(pubs) == 1 and pubs[0][1:3] == [producer, "127.0.0.1"] and pubs[0][-1] == "success", \
+                out.stdout
+            # which group consumed it and that it succeeded
+            subs = [r for r in rows if r[0] == "Sub"]
+            assert subs and all(r[1] == consumer and r[2] == "127.0.0.1" and r[-1] == "success" for r in subs), \
+                out.stdout
+    finally:
+        p.stop()
+        c.stop()
