@@ -64,6 +64,14 @@ class MessageStoreConfig:
     # system properties in Java (rocketmq.broker.diskSpaceWarningLevelRatio / CleanForciblyRatio)
     diskSpaceWarningLevelRatio: float = 0.90
     diskSpaceCleanForciblyRatio: float = 0.85
+    # the 5.x timer (store/timer): names and defaults of 5.x's MessageStoreConfig
+    timerWheelEnable: bool = True
+    timerMaxDelaySec: int = 3600 * 24 * 3
+    timerPrecisionMs: int = 1000
+    timerRollWindowSlot: int = 3600 * 24 * 2
+    timerFlushIntervalMs: int = 1000
+    timerCongestNumEachSlot: int = 2**31 - 1
+    mappedFileSizeTimerLog: int = 100 * 1024 * 1024
 
     @property
     def commitlog_dir(self) -> str:

@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import message as m
 from .allocate import Allocator
@@ -27,6 +27,9 @@ from .index_file import IndexService
 from .recovery import recover_commitlog
 from .reput import ReputService
 from .results import GetResult, GetStatus, PutResult, PutStatus
+
+if TYPE_CHECKING:
+    from .timer.service import TimerMessageStore
 
 log = logging.getLogger("store")
 
@@ -75,6 +78,7 @@ class MessageStore:
         self._samples: collections.deque[tuple[int, int, int]] = collections.deque()
         self.ha = HAService(self)
         self.reputer = ReputService(self)
+        self.timer: TimerMessageStore | None = None   # the 5.x timer on a master (getTimerMessageStore)
 
     # ------------------------------------------------------------ lifecycle
     def _path(self, name: str) -> str:
@@ -541,6 +545,8 @@ class MessageStore:
                 "dispatchBehindBytes": str(max(0, self.commitlog.max_offset() - self.dispatched_offset)),
                 "earliestMessageTimeStamp": str(self._earliest_commitlog_time())}
         info.update(self.ha.runtime_info())
+        if self.timer is not None:
+            info.update(self.timer.runtime_info())
         return info
 
     def _earliest_commitlog_time(self) -> int:

@@ -25,6 +25,10 @@ _NUMERIC_VARIABLES = {"maxOffset", "minOffset", "lastUpdateTimestamp"}
 # the Java fields and methods they come from; nothing else may differ from Java's key set
 HA_RUNTIME_KEYS = {"haConnectionCount", "slaveFallBehindMuch", "push2SlaveMaxOffset", "haMasterAddress",
                    "haClientConnected"}
+# and a master's timer figures (store/timer/service.py runtime_info): the 5.x keys of prepareRuntimeInfo, then
+# our pending count and delivery lag
+TIMER_RUNTIME_KEYS = {"timerReadBehind", "timerOffsetBehind", "timerCongestNum", "timerEnqueueTps",
+                      "timerDequeueTps", "timerPendingNum", "timerDeliverLagMs"}
 
 
 def _normalise(obj):
@@ -41,7 +45,8 @@ def assert_same_broker_answer(ours, java, what):
         ours_table = fastjson.loads(ours.body)["table"]
         java_table = fastjson.loads(body_of(java))["table"]
         skip = lambda k: k.startswith("scheduleMessageOffset_") or k.startswith("commitLogDiskRatio_")  # noqa: E731
-        assert {k for k in ours_table if not skip(k)} - HA_RUNTIME_KEYS == {k for k in java_table if not skip(k)}, what
+        extra = HA_RUNTIME_KEYS | TIMER_RUNTIME_KEYS
+        assert {k for k in ours_table if not skip(k)} - extra == {k for k in java_table if not skip(k)}, what
         assert {"haConnectionCount", "slaveFallBehindMuch"} <= set(ours_table), what   # a master's HA figures
         ours.body = body_of(java)  # the values are this run's figures; the keys were compared
     elif ours.body is not None and body_of(java) is not None and code == ResponseCode.SUCCESS:

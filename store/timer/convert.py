@@ -1,0 +1,54 @@
+"""The message moves of the 5.x timer: property names (MessageConst), what a due or rolled message looks like
+when it is put back (TimerMessageStore.convert / convertMessage)."""
+from __future__ import annotations
+
+from .. import message as m
+
+TIMER_TOPIC = "rmq_sys_wheel_timer"          # TopicValidator.SYSTEM_TOPIC_PREFIX + "wheel_timer"
+PROPERTY_REAL_TOPIC = "REAL_TOPIC"
+PROPERTY_REAL_QUEUE_ID = "REAL_QID"
+PROPERTY_TIMER_DELAY_SEC = "TIMER_DELAY_SEC"
+PROPERTY_TIMER_DELIVER_MS = "TIMER_DELIVER_MS"
+PROPERTY_TIMER_DELAY_MS = "TIMER_DELAY_MS"
+PROPERTY_TIMER_OUT_MS = "TIMER_OUT_MS"
+PROPERTY_TIMER_ENQUEUE_MS = "TIMER_ENQUEUE_MS"
+PROPERTY_TIMER_DEQUEUE_MS = "TIMER_DEQUEUE_MS"
+PROPERTY_TIMER_ROLL_TIMES = "TIMER_ROLL_TIMES"
+PROPERTY_TIMER_DEL_UNIQKEY = "TIMER_DEL_UNIQKEY"
+# the 4.x name (MessageConst.PROPERTY_STARTDE_LIVER_TIME) Alibaba-cloud style clients set: deliver at epoch ms
+PROPERTY_STARTDELIVERTIME = "__STARTDELIVERTIME"
+NEVER_ENQUEUED = 2**63 - 1                   # TIMER_ENQUEUE_MS of a message delivered without entering the wheel
+
+
+def out_ms(props: dict[str, str]) -> int | None:
+    raw = props.get(PROPERTY_TIMER_OUT_MS)
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def put_back(stored: m.StoredMessage, props: dict[str, str], enqueue_ms: int, roll: bool,
+             now_ms: int) -> m.StoredMessage | None:
+    """The message to store for a due timer unit: to REAL_TOPIC/REAL_QID, or (a roll) to the timer topic
+    again with TIMER_ROLL_TIMES + 1. As 5.x, the properties string is written before REAL_TOPIC/REAL_QID
+    leave the map, so the stored message keeps them; TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS are added.
+    None when the record has no usable real topic/queue."""
+    if enqueue_ms != -1:
+        props[PROPERTY_TIMER_ENQUEUE_MS] = str(enqueue_ms)
+    if roll:
+        times = props.get(PROPERTY_TIMER_ROLL_TIMES)
+        props[PROPERTY_TIMER_ROLL_TIMES] = str(int(times) + 1 if times and times.isdigit() else 1)
+    props[PROPERTY_TIMER_DEQUEUE_MS] = str(now_ms)
+    if roll:
+        topic, queue_id = stored.topic, stored.queue_id
+    else:
+        topic = props.get(PROPERTY_REAL_TOPIC)
+        qid = props.get(PROPERTY_REAL_QUEUE_ID)
+        if not topic or qid is None or not qid.lstrip("-").isdigit():
+            return None
+        queue_id = int(qid)
+    return m.StoredMessage(topic=topic, body=stored.body, queue_id=queue_id, flag=stored.flag,
+                           sys_flag=stored.sys_flag, born_timestamp=stored.born_timestamp,
+                           born_host=stored.born_host, reconsume_times=stored.reconsume_times,
+                           properties=m.properties_to_string(m.reorder_properties_like_java(props)))
