@@ -53,13 +53,16 @@ class BrokerConfig:
     registerBrokerTimeoutMills: int = 6000
     slaveReadEnable: bool = False
     startAcceptSendRequestTimeStamp: int = 0
-    traceOn: bool = True
+    traceOn: bool = True      # only echoed to clients (TRACE_ON in send answers), as in Java
     enablePropertyFilter: bool = False
     compressedRegister: bool = False
     forceRegister: bool = True
     registerNameServerPeriod: int = 30000
     aclEnable: bool = False
     storeReplyMessageEnable: bool = True
+    # not in Java: the broker writes Pub trace records to msgTraceTopicName for producers that do not trace
+    # (broker/trace/pub_writer); the trace topic is then created as with traceTopicEnable
+    brokerTraceEnable: bool = False
     # not in 4.9.7's BrokerConfig: how long a client channel may stay silent (Java hard-codes 120 s)
     channelExpiredTimeout: int = 120000
 

@@ -36,6 +36,7 @@ from .schedule import ScheduleMessageService
 from .slave_sync import SlaveSynchronize
 from .subscription_group import SubscriptionGroupManager
 from .topic_config import TopicConfigManager
+from .trace.pub_writer import BrokerTraceWriter
 from .transaction.check import TransactionCheckService
 from .transaction.service import TransactionalMessageService
 
@@ -77,6 +78,11 @@ class Broker:
 
         send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host,
                              None if self.is_slave else self.transactions)
+        # Pub records written by the broker for producers that do not trace (brokerTraceEnable, ours)
+        self.trace_writer = (BrokerTraceWriter(b, self.store, self.topics, self.store_host)
+                             if b.brokerTraceEnable and not self.is_slave else None)
+        if self.trace_writer is not None:
+            send.on_stored = self.trace_writer.sent
         pull = PullProcessor(b, self.store, self.topics, self.groups, self.consumers, self.offsets, self.holds,
                              b.brokerIP1, self.is_slave)
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
@@ -159,6 +165,8 @@ class Broker:
             await self.vip_server.start(host)
         except OSError as e:
             log.warning("VIP channel on port %d not available: %s", self.vip_server.config.listenPort, e)
+        if self.trace_writer is not None:
+            self.trace_writer.start()
         await self.registrar.register_all()
         self.registrar.start()
         self._tasks.append(asyncio.create_task(self._every(self.settings.broker.flushConsumerOffsetInterval / 1000,
@@ -195,6 +203,8 @@ class Broker:
         await self.client.close()
         if self.store.timer is not None:
             await self.store.timer.stop()
+        if self.trace_writer is not None:
+            await self.trace_writer.stop()
         await self.schedule.stop()
         await self.transaction_check.stop()
         self.offsets.persist()

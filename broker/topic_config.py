@@ -81,7 +81,7 @@ class TopicConfigManager:
         self._system(TopicConfig(c.brokerName, 1, 1, 7 if c.brokerTopicEnable else PERM_INHERIT))
         self._system(TopicConfig(OFFSET_MOVED_EVENT, 1, 1, 6))
         self._system(TopicConfig(SCHEDULE_TOPIC, 18, 18, 6))
-        if c.traceTopicEnable:
+        if c.traceTopicEnable or c.brokerTraceEnable:   # brokerTraceEnable (ours) writes to it
             self._system(TopicConfig(c.msgTraceTopicName, 1, 1, 6))
         self._system(TopicConfig(f"{c.brokerClusterName}_REPLY_TOPIC", 1, 1, 6))
 

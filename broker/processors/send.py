@@ -5,6 +5,7 @@ import logging
 import random
 import struct
 import time
+from typing import Callable
 
 from remoting.bodies import PERM_READ, PERM_WRITE
 from remoting.codes import MQVersion, RequestCode, ResponseCode
@@ -130,6 +131,8 @@ class SendProcessor:
         self.groups = groups
         self.store_host = store_host
         self.rng = random.Random()
+        # after every put of a send (header, stored messages, result, handling start ms): the broker trace writer
+        self.on_stored: Callable[[SendMessageRequestHeader, list[m.StoredMessage], PutResult, int], None] | None = None
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.SEND_MESSAGE: self.send, RequestCode.SEND_MESSAGE_V2: self.send,
@@ -201,6 +204,8 @@ class SendProcessor:
             msgs = [msg]
         if not half:
             result = self.store.put_messages(msgs)
+        if self.on_stored is not None:
+            self.on_stored(h, msgs, result, now)
         if self.store.must_wait(result):
             if client_props is None:
                 client_props = m.string_to_properties(h.properties or "")

@@ -8,41 +8,17 @@ so "DEFAULT_REGION". The broker here runs with regionId=DEFAULT_REGION so both l
 then the -t of queryMsgTraceById."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from tests.support.clientenv import cpp21_env, cpp21_python
 from tests.interop.conftest import bodies
-from tests.support.consumer_proc import ConsumerProcess
 from tests.support.cpp1x import message
-from tests.support.daemons import ROOT
-from tests.support.trace import trace_rows, wait_trace
+from tests.support.trace import TracedClient, trace_rows, traced_producer, wait_trace
 
 pytestmark = pytest.mark.interop
 
-SCRIPT = ROOT / "tests" / "interop" / "scripts" / "cpp21_trace.py"
 REGION = "DEFAULT_REGION"
 TRACE_TOPIC = f"rmq_sys_TRACE_DATA_{REGION}"
 BROKER_PROPS = dict(traceTopicEnable=True, regionId=REGION)
-
-
-class TracedClient(ConsumerProcess):
-    """cpp21_trace.py: a traced producer (its sends done when it is ready, results in .messages) or consumer;
-    both stay up until stop(), so the records they trace in the background reach the broker."""
-
-    def __init__(self, home: Path, *args: str) -> None:
-        home.mkdir(parents=True, exist_ok=True)
-        super().__init__([str(cpp21_python()), str(SCRIPT), *args], cpp21_env(home), home, start_timeout=90)
-
-
-def traced_producer(home: Path, namesrv: str, group: str, msgs: list[dict]) -> TracedClient:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "msgs.jsonl").write_text("".join(json.dumps(x) + "\n" for x in msgs))
-    p = TracedClient(home, "produce", namesrv, group, str(home / "msgs.jsonl"))
-    assert len(p.messages) == len(msgs) and all(x.get("status") == 0 for x in p.messages), p.messages
-    return p
 
 
 def test_cpp21_traced_send_and_consume_show_in_query_msg_trace_by_id(cluster, tmp_path):
