@@ -48,7 +48,7 @@ def decode_unit(buf, pos: int = 0) -> Unit | None:
     if pos + UNIT_SIZE > len(buf):
         return None
     size, prev, magic, enq, delta, off, sz, th, _r = UNIT.unpack_from(buf, pos)
-    if size != UNIT_SIZE or not is_magic_ok(magic) or magic == 0:
+    if size != UNIT_SIZE or not is_magic_ok(magic) or magic == 0 or sz <= 0 or off < 0:
         return None
     return Unit(prev, magic, enq, enq + delta, off, sz, th)
 
@@ -103,18 +103,16 @@ class TimerLog:
             p = pos_in
             pos_in = 0
             full = False
-            while p + UNIT_SIZE <= mf.size:
+            while p + MIN_BLANK_LEN <= mf.size:
                 size, _prev, magic = BLANK.unpack_from(mf.mm, p)
                 if magic == BLANK_MAGIC_CODE and size == mf.size - p:
-                    full = True
+                    full = True             # only a blank record ends a file: the next unit is in the next one
                     break
                 unit = decode_unit(mf.mm, p)
                 if unit is None:
                     break
                 found.append((mf.file_from_offset + p, unit.delayed_ms))
                 p += UNIT_SIZE
-            else:
-                full = p + MIN_BLANK_LEN >= mf.size or p + UNIT_SIZE > mf.size
             if full:
                 end = mf.file_from_offset + mf.size
                 continue
