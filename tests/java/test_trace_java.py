@@ -1,0 +1,86 @@
+"""Message trace with the Java 4.9.7 client (enableMsgTrace=true) against our NameServer and broker: Apache's
+`mqadmin queryMsgTraceById` and ours find the same records and print the same text; the Pub record names our
+broker as the store host and carries the offsetMsgId the producer got. Default and custom trace topic."""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+
+from remoting import trace
+from remoting.client import RemotingClient
+from remoting.codes import RequestCode, ResponseCode
+from remoting.command import make_request
+from store import message as m
+from tests.support.daemons import BrokerProcess, NamesrvProcess
+from tests.support.trace import trace_rows, wait_trace
+
+from .oracle import ORACLE_HOME, deadline_poll, java_env
+
+COUNT = 3
+
+
+def java_query(work, namesrv: str, msg_id: str, topic: str | None) -> subprocess.CompletedProcess:
+    args = ["queryMsgTraceById", "-n", namesrv, "-i", msg_id] + (["-t", topic] if topic else [])
+    return subprocess.run([str(ORACLE_HOME / "bin" / "mqadmin"), *args], cwd=work, env=java_env(work / "home"),
+                          capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
+
+
+async def _query(broker: str, topic: str, key: str) -> list[m.StoredMessage]:
+    client = RemotingClient()
+    try:
+        resp = await client.invoke(broker, make_request(RequestCode.QUERY_MESSAGE, {
+            "topic": topic, "key": key, "maxNum": "64", "beginTimestamp": "0", "endTimestamp": str(2**63 - 1)}), 10)
+    finally:
+        await client.close()
+    return m.decode_all(resp.body or b"") if resp.code == ResponseCode.SUCCESS else []
+
+
+def records_about(broker: str, topic: str, msg_id: str) -> list[trace.TraceRecord]:
+    out = []
+    for msg in asyncio.run(_query(broker, topic, msg_id)):
+        assert msg_id in (msg.props.get("KEYS") or "").split(" ")
+        out += [r for r in trace.decode(msg.body.decode())[0] if r.msg_id == msg_id]
+    return out
+
+
+@pytest.mark.parametrize("trace_topic", [None, "OpsTraceTopic"])
+def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase, trace_topic):
+    topic, producer, consumer = "JavaTraced", "PID_java_trace", "CID_java_trace"
+    props = dict(traceTopicEnable=True) if trace_topic is None else dict(traceTopicEnable=True,
+                                                                         msgTraceTopicName=trace_topic)
+    with NamesrvProcess(tmp_path / "ns") as ns, BrokerProcess(tmp_path / "broker", ns.addr, **props) as br:
+        work = tmp_path / "java"
+        log, stop = work / "trace.log", work / "stop"
+        args = ["-n", ns.addr, "-t", topic, "-p", producer, "-g", consumer, "-c", COUNT, "-o", log, "--stop", stop]
+        proc = java.start(work, "OracleTrace", *args, *(["-r", trace_topic] if trace_topic else []))
+        try:
+            deadline_poll(lambda: log.exists() and ("DONE" in log.read_text() or "TIMEOUT" in log.read_text()),
+                          150, "the Java client to send and consume")
+            lines = log.read_text().splitlines()
+            assert "DONE" in lines, lines
+            sent = [line.split()[1:] for line in lines if line.startswith("SEND ")]
+            assert len(sent) == COUNT and all(s[2] == "SEND_OK" for s in sent), sent
+            phase("Java producer and consumer with trace")
+            for msg_id, offset_id, _ in sent:
+                ours = wait_trace(ns.addr, msg_id, lambda rows: {r[0] for r in rows} == {"Pub", "Sub"}, trace_topic)
+                rows = trace_rows(ours)
+                assert [r[:3] + r[-1:] for r in rows] == [["Pub", producer, "127.0.0.1", "success"],
+                                                         ["Sub", consumer, "127.0.0.1", "success"]], ours.stdout
+                # the decoded records: the broker that stored it, the offsetMsgId the producer got
+                records = records_about(br.addr, trace_topic or trace.DEFAULT_TRACE_TOPIC, msg_id)
+                (pub,) = [r for r in records if isinstance(r, trace.Pub)]
+                assert (pub.store_host, pub.offset_msg_id, pub.topic, pub.success) == (br.addr, offset_id, topic, True)
+                assert {type(r).__name__ for r in records} == {"Pub", "SubBefore", "SubAfter"}
+                # Apache's tool on the same data prints the same text
+                theirs = java_query(work, ns.addr, msg_id, trace_topic)
+                assert theirs.stdout == ours.stdout, (theirs.stdout, theirs.stderr, ours.stdout)
+            phase("both mqadmin queryMsgTraceById compared")
+        finally:
+            stop.touch()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
