@@ -1,8 +1,13 @@
 """Run our `mqadmin` as an operator would."""
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+
+from remoting.client import RemotingClient
+from remoting.codes import RequestCode
+from remoting.command import make_request
 
 
 def mqadmin(*args: str) -> subprocess.CompletedProcess:
@@ -12,3 +17,18 @@ def mqadmin(*args: str) -> subprocess.CompletedProcess:
 def found_offset_ids(out: subprocess.CompletedProcess) -> list[str]:
     """The OffsetID lines of a queryMsgBy* output."""
     return [line.split()[-1] for line in out.stdout.splitlines() if line.startswith("OffsetID:")]
+
+
+def create_topic(broker_addr: str, topic: str, queues: int = 4, perm: int = 6) -> None:
+    """UPDATE_AND_CREATE_TOPIC on one broker, as `mqadmin updateTopic -b` sends it."""
+    async def run() -> None:
+        client = RemotingClient()
+        try:
+            resp = await client.invoke(broker_addr, make_request(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+                "topic": topic, "defaultTopic": "TBW102", "readQueueNums": str(queues),
+                "writeQueueNums": str(queues), "perm": str(perm), "topicFilterType": "SINGLE_TAG",
+                "topicSysFlag": "0", "order": "false"}), 10)
+            assert resp.code == 0, resp
+        finally:
+            await client.close()
+    asyncio.run(run())
