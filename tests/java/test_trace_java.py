@@ -1,6 +1,8 @@
 """Message trace with the Java 4.9.7 client (enableMsgTrace=true) against our NameServer and broker: Apache's
 `mqadmin queryMsgTraceById` and ours find the same records and print the same text; the Pub record names our
-broker as the store host and carries the offsetMsgId the producer got. Default and custom trace topic."""
+broker as the store host and carries the offsetMsgId the producer got. Default and custom trace topic. And
+the Pub records our broker writes itself (brokerTraceEnable) for a Java producer without trace: Apache's
+tool reads them as it reads a client's."""
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +18,7 @@ from store import message as m
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 from tests.support.trace import trace_rows, wait_trace
 
-from .oracle import ORACLE_HOME, deadline_poll, java_env
+from .oracle import ORACLE_HOME, deadline_poll, java_env, produce
 
 COUNT = 3
 
@@ -84,3 +86,21 @@ def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=30)
+
+
+def test_broker_written_pub_records_read_by_apaches_mqadmin(java, tmp_path, phase):
+    with NamesrvProcess(tmp_path / "ns") as ns, \
+            BrokerProcess(tmp_path / "broker", ns.addr, brokerTraceEnable=True) as br:
+        work = tmp_path / "java"
+        log = produce(java, work, ns.addr, "JavaUntraced", COUNT, "ut")   # group oracle_producer, no trace
+        assert len(log.ok) == COUNT, log.sends
+        phase("Java producer without trace")
+        for s in log.ok:
+            ours = wait_trace(ns.addr, s.msg_id, lambda rows: bool(rows))
+            assert [r[:3] + r[-1:] for r in trace_rows(ours)] == [["Pub", "oracle_producer", "127.0.0.1", "success"]], \
+                (ours.stdout, ours.stderr)
+            (pub,) = records_about(br.addr, trace.DEFAULT_TRACE_TOPIC, s.msg_id)
+            assert pub.offset_msg_id == s.offset_id and pub.topic == "JavaUntraced"
+            theirs = java_query(work, ns.addr, s.msg_id, None)
+            assert theirs.stdout == ours.stdout, (theirs.stdout, theirs.stderr, ours.stdout)
+        phase("both mqadmin queryMsgTraceById compared")
