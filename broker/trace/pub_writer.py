@@ -49,7 +49,7 @@ class _Sent(NamedTuple):
     at_ms: int               # when the send was handled
     group: str
     topic: str
-    msgs: list[m.StoredMessage]
+    msgs: list[tuple[str, int]]   # per stored message: its properties string and body length (not the body)
     offset_ids: list[str]
     store_ms: int
     success: bool
@@ -114,8 +114,8 @@ class BrokerTraceWriter:
                 or topic in self.topics.system_topics or result.append is None):
             return
         a = result.append
-        self._pending.append(_Sent(at_ms, header.producerGroup, topic, msgs, a.msg_ids, a.store_timestamp,
-                                   result.status == PutStatus.PUT_OK))
+        self._pending.append(_Sent(at_ms, header.producerGroup, topic, [(x.properties, len(x.body)) for x in msgs],
+                                   a.msg_ids, a.store_timestamp, result.status == PutStatus.PUT_OK))
 
     # ------------------------------------------------------------ batches
     def _learn(self) -> None:
@@ -129,12 +129,12 @@ class BrokerTraceWriter:
         for s in sent:
             if s.group in self.tracing_groups:
                 continue
-            for msg, offset_id in zip(s.msgs, s.offset_ids):
-                props = msg.props
+            for (properties, body_length), offset_id in zip(s.msgs, s.offset_ids):
+                props = m.string_to_properties(properties)
                 out.append(trace.Pub(
                     timestamp=s.store_ms, region_id=self.config.regionId, group=s.group, topic=s.topic,
                     msg_id=props.get("UNIQ_KEY") or offset_id, tags=props.get("TAGS", ""),
-                    keys=props.get("KEYS", ""), store_host=self.store_addr, body_length=len(msg.body),
+                    keys=props.get("KEYS", ""), store_host=self.store_addr, body_length=body_length,
                     cost_time=max(0, s.store_ms - s.at_ms), msg_type=message_type(props),
                     offset_msg_id=offset_id, success=s.success))
         return out
