@@ -46,8 +46,8 @@ def push(namesrv, group, topic, expression, model, seconds, behaviour=""):
     def on_message(m):
         out({"topic": s(m.topic), "tags": s(m.tags), "keys": s(m.keys), "id": s(m.id),
              "body_b64": base64.b64encode(m.body).decode(), "queue_id": m.queue_id, "queue_offset": m.queue_offset,
-             "reconsume_times": m.reconsume_times,
-             "props": {k: s(m.get_property(k)) for k in ("color", "nonAscii") if m.get_property(k)}})
+             "reconsume_times": m.reconsume_times, "born_ms": m.born_timestamp, "arrived_ms": int(time.time() * 1000),
+             "props": {k: s(m.get_property(k)) for k in ("color", "nonAscii", "TIMER_DEQUEUE_MS") if m.get_property(k)}})
         if behaviour == "retry" and m.body.startswith(b"retry-") and m.body not in refused:
             refused.add(m.body)
             return ConsumeStatus.RECONSUME_LATER
