@@ -431,6 +431,11 @@ class EndTransactionRequestHeader(Header):
 
 
 @dataclass(slots=True)
+class ResumeCheckHalfMessageRequestHeader(Header):
+    msgId: str | None = None
+
+
+@dataclass(slots=True)
 class CheckTransactionStateRequestHeader(Header):
     tranStateTableOffset: int = required()
     commitLogOffset: int = required()

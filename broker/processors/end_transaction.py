@@ -1,5 +1,6 @@
-"""END_TRANSACTION (EndTransactionProcessor.java): a producer's commit or rollback of a half message, sent
-after its local transaction or as the answer to CHECK_TRANSACTION_STATE. A slave refuses it."""
+"""The transaction request codes: END_TRANSACTION (EndTransactionProcessor.java), a producer's commit or
+rollback of a half message, sent after its local transaction or as the answer to CHECK_TRANSACTION_STATE (a
+slave refuses it); and the operator's RESUME_CHECK_HALF_MESSAGE (AdminBrokerProcessor.java)."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ import logging
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_response
 from remoting.dispatch import Handler
-from remoting.headers import EndTransactionRequestHeader
+from remoting.headers import EndTransactionRequestHeader, ResumeCheckHalfMessageRequestHeader
 from store.message_store import MessageStore
 
 from ..transaction.service import (TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE, TRANSACTION_ROLLBACK_TYPE,
@@ -20,7 +21,12 @@ _KINDS = {TRANSACTION_NOT_TYPE: "pending", TRANSACTION_COMMIT_TYPE: "commit", TR
 
 class SlaveEndTransactionProcessor:
     def table(self) -> dict[int, Handler]:
-        return {RequestCode.END_TRANSACTION: self.end_transaction}
+        return {RequestCode.END_TRANSACTION: self.end_transaction,
+                RequestCode.RESUME_CHECK_HALF_MESSAGE: self.resume_check_half_message}
+
+    def resume_check_half_message(self, conn, req: RemotingCommand) -> RemotingCommand:
+        # Java's slave tries the put, which its store refuses
+        return make_response(req, ResponseCode.SYSTEM_ERROR, "Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed.")
 
     def end_transaction(self, conn, req: RemotingCommand) -> RemotingCommand:
         log.warning("Message store is slave mode, so end transaction is forbidden. ")
@@ -33,7 +39,12 @@ class EndTransactionProcessor:
         self.store = store
 
     def table(self) -> dict[int, Handler]:
-        return {RequestCode.END_TRANSACTION: self.end_transaction}
+        return {RequestCode.END_TRANSACTION: self.end_transaction,
+                RequestCode.RESUME_CHECK_HALF_MESSAGE: self.resume_check_half_message}
+
+    def resume_check_half_message(self, conn, req: RemotingCommand) -> RemotingCommand:
+        decision = self.service.resume(ResumeCheckHalfMessageRequestHeader.decode(req.ext_fields).msgId)
+        return make_response(req, decision.code, decision.remark)
 
     def end_transaction(self, conn, req: RemotingCommand):
         h = EndTransactionRequestHeader.decode(req.ext_fields)

@@ -88,6 +88,15 @@ def discarded(half: m.StoredMessage, props: dict[str, str], queue_id: int) -> m.
                            properties=m.properties_to_string(m.reorder_properties_like_java(props)))
 
 
+def resumed(msg: m.StoredMessage, props: dict[str, str]) -> m.StoredMessage:
+    """RESUME_CHECK_HALF_MESSAGE's toMessageExtBrokerInner: a (discarded) half message back in the half queue,
+    its check count reset to 0 by the caller's map."""
+    return m.StoredMessage(topic=HALF_TOPIC, body=msg.body, queue_id=0, flag=msg.flag, sys_flag=msg.sys_flag,
+                           born_timestamp=msg.born_timestamp, born_host=msg.born_host,
+                           reconsume_times=msg.reconsume_times,
+                           properties=m.properties_to_string(m.reorder_properties_like_java(props)))
+
+
 def check_body(half: m.StoredMessage, props: dict[str, str]) -> bytes:
     """The CHECK_TRANSACTION_STATE body (MessageDecoder.encode of the checked copy, storeSize 0 so the size is
     computed): the record with the real topic and queue, its half-queue and commit-log offsets."""

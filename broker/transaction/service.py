@@ -146,3 +146,26 @@ class TransactionalMessageService:
                 log.error("transaction op record write failed: %s", result.status.value)
         self.ledger.decided_now(key, targets)
         return Decision(ResponseCode.SUCCESS, None, result if commit else None, wait)
+
+    # ------------------------------------------------------------ RESUME_CHECK_HALF_MESSAGE
+    def resume(self, msg_id: str | None) -> Decision:
+        """A half message (usually one discarded to TRANS_CHECK_MAX_TIME_TOPIC), named by its offset message
+        id, goes back into the half queue with TRANSACTION_CHECK_TIMES 0: it is checked again."""
+        failed = "Exception was thrown when putting message back to RMQ_SYS_TRANS_HALF_TOPIC."
+        try:
+            _host, phys = m.decode_offset_msg_id(msg_id or "")
+        except (ValueError, IndexError, TypeError):
+            return Decision(ResponseCode.SYSTEM_ERROR, failed)
+        msg = self.store.look_message_by_offset(phys)
+        if msg is None:
+            return Decision(ResponseCode.SYSTEM_ERROR, failed)
+        props = msg.props
+        props[tx.PROPERTY_CHECK_TIMES] = "0"
+        copy = tx.resumed(msg, props)
+        result = self.store.put_message(copy)
+        if not result.ok:
+            log.error("Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed.")
+            return Decision(ResponseCode.SYSTEM_ERROR, "Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed.")
+        log.info("Put message back to RMQ_SYS_TRANS_HALF_TOPIC. real topic=%s", props.get(tx.PROPERTY_REAL_TOPIC))
+        self.ledger.half_stored(transaction_key(copy), copy.queue_offset)
+        return Decision(ResponseCode.SUCCESS)

@@ -122,6 +122,12 @@ def test_checked_too_often_goes_to_trans_check_max_time_topic(parts):
     assert "K2" not in service.ledger.open
     assert offsets.query(tx.CHECK_GROUP, tx.HALF_TOPIC, 0) == 4
     assert service.end(halves[3].physical_offset, "PID", 3, True, 18).code == ResponseCode.SYSTEM_ERROR
+    # RESUME_CHECK_HALF_MESSAGE (by the discarded copy's offset id) puts it back with a fresh count
+    assert service.resume("nonsense").code == ResponseCode.SYSTEM_ERROR
+    assert service.resume(m.offset_msg_id(HOST, dropped.physical_offset)).code == ResponseCode.SUCCESS
+    back = queue(store, tx.HALF_TOPIC)[-1]
+    assert back.props[tx.PROPERTY_CHECK_TIMES] == "0" and service.ledger.open["K2"] == back.queue_offset
+    assert service.end(back.physical_offset, "PID", back.queue_offset, True, 18).code == ResponseCode.SUCCESS
 
 
 def test_immunity_time_copies_without_asking(parts):
