@@ -192,10 +192,10 @@ class SendProcessor:
                 return self._response(req, ResponseCode.NO_PERMISSION,
                                       f"the broker[{self.config.brokerIP1}] sending transaction message is forbidden")
             try:
-                divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
-                if half:
+                if half:     # a half message is never timed: its commit is (5.x skips the half topic)
                     result = self.transactions.prepare(msg, client_props, self.store.config.max_delay_level)
                 else:
+                    divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
                     divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
             except BadDelayLevel as e:
                 return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")

@@ -15,6 +15,7 @@ from store.results import PutResult, PutStatus
 
 from ..consumer_offset import ConsumerOffsetManager
 from ..schedule import BadDelayLevel, divert_to_schedule
+from ..timer_hook import TimerRefused, divert_to_timer
 from . import messages as tx
 from .ledger import TransactionLedger, transaction_key
 
@@ -127,9 +128,13 @@ class TransactionalMessageService:
         if commit:
             final, final_props = tx.committed(half)
             try:
+                # the committed message is an ordinary put: the 5.x timer hook and the delay branch apply
+                divert_to_timer(final, final_props, self.store.config, now, self.store.timer)
                 divert_to_schedule(final, final_props, max_delay_level)
+            except TimerRefused as e:
+                return Decision(e.code, e.remark)
             except BadDelayLevel:
-                pass                                   # Java reads such a DELAY as level 0
+                pass                                   # left undelayed (Java fails the request on it)
             wait = final_props.get(tx.PROPERTY_WAIT, "true").lower() == "true"
             result = self.store.put_messages([final, *ops])
             if not result.ok:

@@ -118,3 +118,22 @@ async def test_bad_kinds_unknown_and_rejected_half_messages(broker, client):
     assert (resp.code, resp.remark) == (ResponseCode.NO_PERMISSION,
                                         "the broker[127.0.0.1] sending transaction message is forbidden")
     assert await commitlog_max(client, addr) == before
+
+
+async def test_a_committed_timer_message_waits_for_its_time(broker, client):
+    addr = broker.addr
+    resp = await call(client, addr, RequestCode.SEND_MESSAGE, {
+        "producerGroup": "PID_int", "topic": TOPIC, "defaultTopic": "TBW102", "defaultTopicQueueNums": "1",
+        "queueId": "0", "sysFlag": "4", "bornTimestamp": "1700000000000", "flag": "0",
+        "properties": HALF.format(key="K-timed") + "\x02TIMER_DELAY_SEC\x013"}, b"timed")
+    assert resp.code == ResponseCode.SUCCESS, resp
+    phys, qoff = m.decode_offset_msg_id(resp.ext("msgId"))[1], int(resp.ext("queueOffset"))
+    assert await real_topic_max(client, addr) == 0            # the half message is never timed itself
+    loop = asyncio.get_running_loop()
+    committed_at = loop.time()
+    assert (await end(client, addr, phys, qoff, m.TRANSACTION_COMMIT_TYPE)).code == ResponseCode.SUCCESS
+    assert await real_topic_max(client, addr) == 0            # the commit went to the timer
+    while await real_topic_max(client, addr) == 0:
+        assert loop.time() - committed_at < 15, "the committed timer message never arrived"
+        await asyncio.sleep(0.05)
+    assert loop.time() - committed_at >= 2.0                  # delay counted from the commit
