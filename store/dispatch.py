@@ -31,7 +31,8 @@ class DispatchRequest:
 
 
 def dispatch_request(msg: m.StoredMessage, offset: int, delay_levels: dict[int, int]) -> DispatchRequest:
-    props = msg.props
+    # a writer that built the properties string from a map may hand the map over (extra["props"]): no re-parse
+    props = msg.extra.get("props") or msg.props
     tags = props.get(m.PROPERTY_TAGS)
     code = m.tags_code(tags)
     if msg.topic == SCHEDULE_TOPIC and m.PROPERTY_DELAY_TIME_LEVEL in props:

@@ -2,6 +2,8 @@
 when it is put back (TimerMessageStore.convert / convertMessage)."""
 from __future__ import annotations
 
+import functools
+
 from .. import message as m
 
 TIMER_TOPIC = "rmq_sys_wheel_timer"          # TopicValidator.SYSTEM_TOPIC_PREFIX + "wheel_timer"
@@ -48,7 +50,15 @@ def put_back(stored: m.StoredMessage, props: dict[str, str], enqueue_ms: int, ro
         if not topic or qid is None or not qid.lstrip("-").isdigit():
             return None
         queue_id = int(qid)
+    sep, pair = m.PROPERTY_SEPARATOR, m.NAME_VALUE_SEPARATOR
+    text = sep.join([k + pair + props[k] for k in _java_order(tuple(props))])
     return m.StoredMessage(topic=topic, body=stored.body, queue_id=queue_id, flag=stored.flag,
                            sys_flag=stored.sys_flag, born_timestamp=stored.born_timestamp,
-                           born_host=stored.born_host, reconsume_times=stored.reconsume_times,
-                           properties=m.properties_to_string(m.reorder_properties_like_java(props)))
+                           born_host=stored.born_host, reconsume_times=stored.reconsume_times, properties=text,
+                           extra={"props": props})
+
+
+@functools.lru_cache(maxsize=1024)
+def _java_order(keys: tuple[str, ...]) -> list[str]:
+    # the messages of one producer carry the same property names: their HashMap order is computed once
+    return m.java_hashmap_order(list(keys))
