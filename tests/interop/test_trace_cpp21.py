@@ -12,7 +12,9 @@ import pytest
 
 from tests.interop.conftest import bodies
 from tests.support.cpp1x import message
-from tests.support.trace import TracedClient, trace_rows, traced_producer, wait_trace
+from remoting import trace
+from store import message as m
+from tests.support.trace import TracedClient, records_about, stored, trace_rows, traced_producer, wait_trace
 
 pytestmark = pytest.mark.interop
 
@@ -22,7 +24,7 @@ BROKER_PROPS = dict(traceTopicEnable=True, regionId=REGION)
 
 
 def test_cpp21_traced_send_and_consume_show_in_query_msg_trace_by_id(cluster, tmp_path):
-    ns, _ = cluster
+    ns, broker = cluster
     topic, producer, consumer = "TraceTopic21", "PID_trace21", "CID_trace21"
     traced_producer(tmp_path / "p0", ns.addr, producer, [message(topic, b"warm-up")]).stop()
     c = TracedClient(tmp_path / "c", "push", ns.addr, consumer, topic, "*", "CLUSTERING", "120")
@@ -42,6 +44,13 @@ def test_cpp21_traced_send_and_consume_show_in_query_msg_trace_by_id(cluster, tm
             subs = [r for r in rows if r[0] == "Sub"]
             assert subs and all(r[1] == consumer and r[2] == "127.0.0.1" and r[-1] == "success" for r in subs), \
                 out.stdout
+            # where and when it was stored: the Pub record's store host and offsetMsgId are the broker's, and
+            # the store time lies within the send the record times
+            (pub,) = [r for r in records_about(broker.addr, TRACE_TOPIC, s["msg_id"]) if isinstance(r, trace.Pub)]
+            msg = stored(broker.addr, topic, s["msg_id"])
+            assert pub.store_host == broker.addr and pub.topic == topic and pub.keys == msg.props["KEYS"]
+            assert pub.offset_msg_id == m.offset_msg_id(msg.store_host, msg.physical_offset)
+            assert pub.timestamp <= msg.store_timestamp <= pub.timestamp + pub.cost_time, (pub, msg.store_timestamp)
     finally:
         p.stop()
         c.stop()

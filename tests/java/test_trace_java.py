@@ -5,18 +5,13 @@ the Pub records our broker writes itself (brokerTraceEnable) for a Java producer
 tool reads them as it reads a client's."""
 from __future__ import annotations
 
-import asyncio
 import subprocess
 
 import pytest
 
 from remoting import trace
-from remoting.client import RemotingClient
-from remoting.codes import RequestCode, ResponseCode
-from remoting.command import make_request
-from store import message as m
 from tests.support.daemons import BrokerProcess, NamesrvProcess
-from tests.support.trace import trace_rows, wait_trace
+from tests.support.trace import records_about, stored, trace_rows, wait_trace
 
 from .oracle import ORACLE_HOME, deadline_poll, java_env, produce
 
@@ -27,24 +22,6 @@ def java_query(work, namesrv: str, msg_id: str, topic: str | None) -> subprocess
     args = ["queryMsgTraceById", "-n", namesrv, "-i", msg_id] + (["-t", topic] if topic else [])
     return subprocess.run([str(ORACLE_HOME / "bin" / "mqadmin"), *args], cwd=work, env=java_env(work / "home"),
                           capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
-
-
-async def _query(broker: str, topic: str, key: str) -> list[m.StoredMessage]:
-    client = RemotingClient()
-    try:
-        resp = await client.invoke(broker, make_request(RequestCode.QUERY_MESSAGE, {
-            "topic": topic, "key": key, "maxNum": "64", "beginTimestamp": "0", "endTimestamp": str(2**63 - 1)}), 10)
-    finally:
-        await client.close()
-    return m.decode_all(resp.body or b"") if resp.code == ResponseCode.SUCCESS else []
-
-
-def records_about(broker: str, topic: str, msg_id: str) -> list[trace.TraceRecord]:
-    out = []
-    for msg in asyncio.run(_query(broker, topic, msg_id)):
-        assert msg_id in (msg.props.get("KEYS") or "").split(" ")
-        out += [r for r in trace.decode(msg.body.decode())[0] if r.msg_id == msg_id]
-    return out
 
 
 @pytest.mark.parametrize("trace_topic", [None, "OpsTraceTopic"])
@@ -74,6 +51,8 @@ def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase
                 records = records_about(br.addr, trace_topic or trace.DEFAULT_TRACE_TOPIC, msg_id)
                 (pub,) = [r for r in records if isinstance(r, trace.Pub)]
                 assert (pub.store_host, pub.offset_msg_id, pub.topic, pub.success) == (br.addr, offset_id, topic, True)
+                stored_at = stored(br.addr, topic, msg_id).store_timestamp
+                assert pub.timestamp <= stored_at <= pub.timestamp + pub.cost_time, (pub, stored_at)
                 assert {type(r).__name__ for r in records} == {"Pub", "SubBefore", "SubAfter"}
                 # Apache's tool on the same data prints the same text
                 theirs = java_query(work, ns.addr, msg_id, trace_topic)

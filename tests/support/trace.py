@@ -2,10 +2,17 @@
 `mqadmin queryMsgTraceById` run until the asynchronously written records show."""
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import time
 from pathlib import Path
+
+from remoting import trace
+from remoting.client import RemotingClient
+from remoting.codes import RequestCode, ResponseCode
+from remoting.command import make_request
+from store import message as m
 
 from .admin import mqadmin
 from .clientenv import cpp21_env, cpp21_python
@@ -31,6 +38,33 @@ def wait_trace(namesrv: str, msg_id: str, done, trace_topic: str | None = None,
         if (out.returncode == 0 and done(trace_rows(out))) or time.monotonic() > deadline:
             return out
         time.sleep(0.3)
+
+
+async def _query(broker: str, topic: str, key: str, unique: bool) -> list[m.StoredMessage]:
+    ext = {"topic": topic, "key": key, "maxNum": "64", "beginTimestamp": "0", "endTimestamp": str(2**63 - 1)}
+    if unique:
+        ext["_UNIQUE_KEY_QUERY"] = "true"
+    client = RemotingClient()
+    try:
+        resp = await client.invoke(broker, make_request(RequestCode.QUERY_MESSAGE, ext), 10)
+    finally:
+        await client.close()
+    return m.decode_all(resp.body or b"") if resp.code == ResponseCode.SUCCESS else []
+
+
+def records_about(broker: str, trace_topic: str, msg_id: str) -> list[trace.TraceRecord]:
+    """The decoded trace records about `msg_id` in the trace messages the broker's index finds by it."""
+    out = []
+    for msg in asyncio.run(_query(broker, trace_topic, msg_id, False)):
+        assert msg_id in (msg.props.get("KEYS") or "").split(" "), msg.props
+        out += [r for r in trace.decode(msg.body.decode())[0] if r.msg_id == msg_id]
+    return out
+
+
+def stored(broker: str, topic: str, msg_id: str) -> m.StoredMessage:
+    """The traced message itself, by its UNIQ_KEY."""
+    (msg,) = [x for x in asyncio.run(_query(broker, topic, msg_id, True)) if x.props.get("UNIQ_KEY") == msg_id]
+    return msg
 
 
 class TracedClient(ConsumerProcess):
