@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import sys
 import time
 
@@ -25,6 +26,11 @@ async def _produce(q, args: argparse.Namespace, senders: int, index: int) -> tup
     addr, queues = await topic_route(args.namesrv, args.topic)
     conns: list[BenchConnection] = [await connect(addr) for _ in range(args.connections)]
     encoder = SendEncoder(args.group, args.topic, args.size, args.batch, oneway=args.mode == "oneway")
+    if args.deliver_at:
+        # timed messages (the 5.x timer): TIMER_DELIVER_MS at --deliver-at, spread evenly over --deliver-spread s
+        plain, rng, spread = encoder.message_props, random.Random(index), int(args.deliver_spread * 1000)
+        encoder.message_props = lambda: (f"{plain()}TIMER_DELIVER_MS\x01"
+                                         f"{args.deliver_at + (rng.randrange(spread) if spread else 0)}\x02")
     ticker, hist = Ticker(q), Histogram()
     deadline = time.monotonic() + args.duration
     inflight = 1 if args.mode == "sync" else args.inflight
@@ -116,6 +122,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="stop after about this many messages in all (rounded up to whole sends per sender)")
     p.add_argument("--tps", type=float, default=0.0, help="target messages/s in all (0 = as fast as possible)")
     p.add_argument("--driver", choices=("asyncio", "cpp"), default="asyncio")
+    p.add_argument("--deliver-at", type=int, default=0, help="timed messages: TIMER_DELIVER_MS (epoch ms)")
+    p.add_argument("--deliver-spread", type=float, default=0.0, help="timed messages: spread over this many s")
     p.add_argument("--json", action="store_true", help="print only the summary, as one JSON line")
     args = p.parse_args(argv)
     args.processes = max(1, min(args.processes, args.senders))

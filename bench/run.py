@@ -626,6 +626,11 @@ class Bench:
             self.notes.append(f"| {sc / total * 100:.1f} | `{sn}` | | {ic / total * 100:.1f} | `{iname}` |")
         self.notes.append("")
 
+    def t(self) -> None:
+        """The 5.x timer: pending timers against memory, disk and send throughput; a due burst (bench/timer_bench)."""
+        from bench.timer_bench import run
+        run(self)
+
     def store(self) -> None:
         out = subprocess.run([sys.executable, "-m", "bench.store_bench", *self.args.store_args], cwd=ROOT,
                              capture_output=True, text=True, timeout=600)
@@ -653,7 +658,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, seconds: float, notes: l
     return "\n".join(lines) + "\n"
 
 
-SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "h", "store")
+SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "h", "t", "store")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -667,6 +672,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-profile", dest="profile", action="store_false",
                    help="scenario h: skip the extra catch-up under py-spy (h/spy)")
     p.add_argument("--profile-out", default="", help="scenario h: keep the slave's raw py-spy profile here")
+    p.add_argument("--timers", type=int, default=1_000_000, help="scenario t: timed messages left pending")
+    p.add_argument("--burst", type=int, default=100_000, help="scenario t: timed messages due in one second")
     args = p.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
     args.store_args = args.store_args.split()
