@@ -28,7 +28,6 @@ log = logging.getLogger("broker.transaction")
 
 MAX_PROCESS_TIME_LIMIT_MS = 60_000      # per queue and run
 MAX_RETRY_COUNT_WHEN_HALF_NULL = 1
-OP_BATCH = 32
 YIELD_EVERY = 64                         # the walk runs on the event loop: let sends in between
 
 
@@ -93,11 +92,15 @@ class TransactionCheckService:
         for queue_id in range(tc.readQueueNums):
             await self._check_queue(queue_id)
 
-    def _read_ops(self, op_offset: int, half_offset: int, remove: dict[int, int], done: list[int]) -> None:
+    async def _read_ops(self, op_offset: int, half_offset: int, remove: dict[int, int], done: list[int]) -> None:
         """fillOpRemoveMap over every op record from `op_offset` on: half offsets decided at or above the
-        walk's start go to `remove` (half offset -> op offset), those below it are done."""
+        walk's start go to `remove` (half offset -> op offset), those below it are done. (Java reads them 32 at
+        a time as the walk needs them, on a thread of its own; here they are read up front, yielding to the
+        loop as the walk does.)"""
         end = self.store.max_offset_in_queue(tx.OP_TOPIC, 0)
         for op_off in range(op_offset, end):
+            if (op_off - op_offset) % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)
             op = self.service.message_in_queue(tx.OP_TOPIC, 0, op_off)
             if op is None:
                 continue
@@ -120,7 +123,7 @@ class TransactionCheckService:
             return
         remove: dict[int, int] = {}
         done: list[int] = []
-        self._read_ops(op_offset, half_offset, remove, done)
+        await self._read_ops(op_offset, half_offset, remove, done)
         timeout = self.config.transactionTimeOut
         null_count = 1
         new_offset = i = half_offset
