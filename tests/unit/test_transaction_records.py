@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from broker.consumer_offset import ConsumerOffsetManager
 from broker.transaction import messages as tx
+from broker.transaction.service import TransactionalMessageService
+from remoting.codes import ResponseCode
 from store import message as m
 from tests.support.stores import copy_fixture, fixture_config, open_store
 
@@ -87,3 +90,17 @@ def test_renewed_copy_keeps_neither_flag_nor_reconsume_times():
 @pytest.mark.parametrize("text,value", [("12", 12), ("-1", -1), ("x", -1), (" 3", -1), (None, -1)])
 def test_java_long(text, value):
     assert tx.java_long(text) == value
+
+
+def test_a_java_store_hands_over_its_decided_transactions(java_store, tmp_path):
+    """Our broker on the Java broker's store: both fixture transactions have op records, so neither is open
+    and neither can be decided again."""
+    offsets = ConsumerOffsetManager(str(tmp_path), lambda job: job())
+    service = TransactionalMessageService(java_store, offsets, ("127.0.0.1", 40911))
+    service.rebuild()
+    assert service.ledger.open == {} and service.ledger.decided == {0, 1}
+    before = java_store.commitlog.max_offset()
+    for half in _queue(java_store, tx.HALF_TOPIC):
+        d = service.end(half.physical_offset, "FixtureTxGroup", half.queue_offset, True, 18)
+        assert (d.code, d.remark) == (ResponseCode.SYSTEM_ERROR, "Find prepared transaction message failed")
+    assert java_store.commitlog.max_offset() == before
