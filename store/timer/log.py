@@ -124,6 +124,23 @@ class TimerLog:
             last.wrote_position = last.size
         return end, found
 
+    def last_unit_position(self) -> int:
+        """getOffsetForLastUnit: where the last unit of a full file sits (a unit needs room for a blank after it)."""
+        return self.file_size - (self.file_size - MIN_BLANK_LEN) % UNIT_SIZE - MIN_BLANK_LEN - UNIT_SIZE
+
+    def detach_expired(self, commitlog_min: int) -> list:
+        """deleteExpiredFileByOffsetForTimerLog: the leading files (never the last) whose last unit points below
+        the commit log's minimum offset: every message they point at is gone. The caller destroys them."""
+        gone = []
+        files = self.queue.files
+        pos = self.last_unit_position()
+        while len(files) > 1:
+            unit = decode_unit(files[0].mm, pos)
+            if unit is None or unit.offset_py >= commitlog_min:
+                break
+            gone.append(files.pop(0))
+        return gone
+
     def flush(self) -> int:
         return self.queue.total_flush()
 

@@ -39,6 +39,7 @@ log = logging.getLogger("store")
 TIMER_BLANK_SLOTS = 60
 ENQUEUE_BATCH = 256
 DELIVER_SLICE = 64          # messages put back per turn of the loop
+CLEAN_INTERVAL = 30.0       # s between looks for timer-log files whose messages all expired (as 5.x)
 _RETRYABLE = {PutStatus.SERVICE_NOT_AVAILABLE, PutStatus.FLUSH_DISK_TIMEOUT, PutStatus.FLUSH_SLAVE_TIMEOUT,
               PutStatus.OS_PAGECACHE_BUSY, PutStatus.CREATE_MAPEDFILE_FAILED, PutStatus.SLAVE_NOT_AVAILABLE,
               PutStatus.UNKNOWN_ERROR}
@@ -409,9 +410,17 @@ class TimerMessageStore:
     async def _flush_loop(self) -> None:
         loop = asyncio.get_running_loop()
         interval = self.config.timerFlushIntervalMs / 1000
+        next_clean = loop.time() + CLEAN_INTERVAL
         while True:
             await asyncio.sleep(interval)
             try:
+                if loop.time() >= next_clean:
+                    next_clean = loop.time() + CLEAN_INTERVAL
+                    gone = self.log.detach_expired(self.store.commitlog.min_offset())
+                    for mf in gone:
+                        log.info("timer log file %s points only below the commit log's minimum: deleted", mf.path)
+                    if gone:
+                        await loop.run_in_executor(self._io, lambda: [mf.destroy() for mf in gone])
                 flushed = await loop.run_in_executor(self._io, self._flush_files)
                 cp = self.checkpoint
                 if cp is None:

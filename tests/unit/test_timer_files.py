@@ -221,3 +221,20 @@ def test_max_delay_is_configurable_and_disabled_wheel_refuses():
     assert not divert_to_timer(_msg(props), props, MessageStoreConfig(), NOW, None)
     props = {"TIMER_DELAY_SEC": "5"}
     assert not divert_to_timer(_msg(props, topic=c.TIMER_TOPIC), props, MessageStoreConfig(), NOW, None)
+
+
+def test_leading_log_files_go_once_their_messages_left_the_commit_log(tmp_path):
+    size = UNIT_SIZE * 3 + MIN_BLANK_LEN + 10
+    lg = TimerLog(str(tmp_path / "timerlog"), size)
+    lg.load()
+    for i in range(8):                               # files of 3 units: commit-log offsets 0..7 * 100
+        lg.append(encode_unit(-1, MAGIC_DEFAULT, NOW, NOW, i * 100, 100, 0))
+    assert lg.last_unit_position() == 104 and len(lg.queue.files) == 3
+    assert lg.detach_expired(200) == []              # the first file's last unit points at 200: still there
+    gone = lg.detach_expired(201)
+    assert [mf.file_from_offset for mf in gone] == [0]
+    assert [mf.file_from_offset for mf in lg.detach_expired(10**9)] == [size]   # never the last file
+    assert [mf.file_from_offset for mf in lg.queue.files] == [2 * size]
+    for mf in gone:
+        mf.destroy()
+    lg.close()
