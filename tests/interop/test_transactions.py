@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import signal
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,8 +72,8 @@ def wait_consumed(consumer: PushConsumer, keys: str, timeout: float = 90) -> Non
     assert consumer.wait_for(lambda got: any(g["keys"] == keys for g in got), timeout), keys_consumed(consumer)
 
 
-@pytest.fixture
-def cluster(tmp_path):
+@contextmanager
+def cluster(tmp_path: Path):
     with NamesrvProcess(tmp_path / "ns") as ns:
         broker = BrokerProcess(tmp_path / "broker", ns.addr, **TX_PROPS).start()
         try:
@@ -81,8 +83,12 @@ def cluster(tmp_path):
                 broker.stop()
 
 
-def test_commit_rollback_and_check_answers(cluster, tmp_path):
-    ns, broker = cluster
+def commit_rollback_and_check_answers(tmp_path: Path) -> None:
+    with cluster(tmp_path) as (ns, broker):
+        _commit_rollback_and_check_answers(ns, broker, tmp_path)
+
+
+def _commit_rollback_and_check_answers(ns, broker, tmp_path: Path) -> None:
     topic = "TxTopic"
     one_queue_topic(ns.addr, broker.addr, topic)
     producer = TxProducer(tmp_path / "p", ns.addr, "PID_tx", {"unknown-commit": "commit",
@@ -111,8 +117,12 @@ def test_commit_rollback_and_check_answers(cluster, tmp_path):
         producer.stop()
 
 
-def test_a_producer_killed_before_answering_leaves_the_check_to_another_of_its_group(cluster, tmp_path):
-    ns, broker = cluster
+def producer_killed_before_answering(tmp_path: Path) -> None:
+    with cluster(tmp_path) as (ns, broker):
+        _producer_killed_before_answering(ns, broker, tmp_path)
+
+
+def _producer_killed_before_answering(ns, broker, tmp_path: Path) -> None:
     topic = "TxOrphan"
     one_queue_topic(ns.addr, broker.addr, topic)
     first = TxProducer(tmp_path / "p1", ns.addr, "PID_orphan", {})
@@ -131,8 +141,12 @@ def test_a_producer_killed_before_answering_leaves_the_check_to_another_of_its_g
         second.stop()
 
 
-def test_broker_sigkill_with_open_transactions(cluster, tmp_path):
-    ns, broker = cluster
+def broker_sigkill_with_open_transactions(tmp_path: Path) -> None:
+    with cluster(tmp_path) as (ns, broker):
+        _broker_sigkill_with_open_transactions(ns, broker, tmp_path)
+
+
+def _broker_sigkill_with_open_transactions(ns, broker, tmp_path: Path) -> None:
     topic = "TxKill"
     one_queue_topic(ns.addr, broker.addr, topic)
     producer = TxProducer(tmp_path / "p", ns.addr, "PID_kill", {"open-commit": "commit", "open-rollback": "rollback"})
@@ -157,3 +171,27 @@ def test_broker_sigkill_with_open_transactions(cluster, tmp_path):
         producer.stop()
         if broker.alive():
             broker.stop()
+
+
+# The scenarios spend most of their time waiting for the C++ client's first heartbeat (up to 30 s): they run
+# side by side, each with its own NameServer and Broker, and each test reports its own.
+SCENARIOS = {"commit": commit_rollback_and_check_answers, "orphan": producer_killed_before_answering,
+             "sigkill": broker_sigkill_with_open_transactions}
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory):
+    with ThreadPoolExecutor(len(SCENARIOS)) as pool:
+        yield {name: pool.submit(fn, tmp_path_factory.mktemp(name)) for name, fn in SCENARIOS.items()}
+
+
+def test_commit_rollback_and_check_answers(scenarios):
+    scenarios["commit"].result(timeout=110)
+
+
+def test_a_producer_killed_before_answering_leaves_the_check_to_another_of_its_group(scenarios):
+    scenarios["orphan"].result(timeout=110)
+
+
+def test_broker_sigkill_with_open_transactions(scenarios):
+    scenarios["sigkill"].result(timeout=110)
