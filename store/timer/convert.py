@@ -3,6 +3,7 @@ when it is put back (TimerMessageStore.convert / convertMessage)."""
 from __future__ import annotations
 
 import functools
+import struct
 
 from .. import message as m
 
@@ -20,6 +21,38 @@ PROPERTY_TIMER_DEL_UNIQKEY = "TIMER_DEL_UNIQKEY"
 # the 4.x name (MessageConst.PROPERTY_STARTDE_LIVER_TIME) Alibaba-cloud style clients set: deliver at epoch ms
 PROPERTY_STARTDELIVERTIME = "__STARTDELIVERTIME"
 NEVER_ENQUEUED = 2**63 - 1                   # TIMER_ENQUEUE_MS of a message delivered without entering the wheel
+
+
+_I32 = struct.Struct(">i")
+_I16 = struct.Struct(">h")
+
+
+def record_properties(buf, pos: int) -> str | None:
+    """The properties string of the stored record at `pos`, read without decoding the rest (the enqueue needs
+    three properties of each timer message, not its body)."""
+    try:
+        sys_flag = _I32.unpack_from(buf, pos + m.SYSFLAG_POSITION)[0]
+        p = pos + 48 + (20 if sys_flag & m.BORNHOST_V6_FLAG else 8) + 8
+        p += (20 if sys_flag & m.STOREHOSTADDRESS_V6_FLAG else 8) + 12
+        p += 4 + _I32.unpack_from(buf, p)[0]
+        p += 1 + buf[p]
+        n = _I16.unpack_from(buf, p)[0]
+        return bytes(buf[p + 2:p + 2 + n]).decode("utf-8")
+    except (struct.error, IndexError, UnicodeDecodeError):
+        return None
+
+
+def property_of(text: str, key: str) -> str | None:
+    """One property's value from a properties string (name\x01value\x02...), without building the map."""
+    needle = key + m.NAME_VALUE_SEPARATOR
+    i = text.find(needle)
+    while i != -1:
+        if i == 0 or text[i - 1] == m.PROPERTY_SEPARATOR:
+            start = i + len(needle)
+            end = text.find(m.PROPERTY_SEPARATOR, start)
+            return text[start:end if end != -1 else len(text)] or None
+        i = text.find(needle, i + 1)
+    return None
 
 
 def out_ms(props: dict[str, str]) -> int | None:

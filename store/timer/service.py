@@ -241,32 +241,32 @@ class TimerMessageStore:
         self.maybe_move_write_time()
         done = 0
         for phys, size, _tags in entries:
-            stored = self.read_message(phys, size)
-            props = stored.props if stored is not None else None
-            delayed = c.out_ms(props) if props is not None else None
+            text = self.read_properties(phys, size)
+            raw = c.property_of(text, c.PROPERTY_TIMER_OUT_MS) if text is not None else None
+            delayed = int(raw) if raw is not None and raw.isdigit() else None
             if delayed is None:
                 log.error("timer entry %d at commit log %d has no message or TIMER_OUT_MS, skipped",
                           self.queue_offset, phys)
             elif delayed < self.curr_write_ms:
-                out = c.put_back(stored, props, c.NEVER_ENQUEUED, False, self.clock())
+                stored = self.read_message(phys, size)
+                out = c.put_back(stored, stored.props, c.NEVER_ENQUEUED, False, self.clock()) if stored else None
                 if out is not None:
                     await self._put_back([out])
                     self.dequeued += 1
             else:
-                self._do_enqueue(phys, size, delayed, props)
+                self._do_enqueue(phys, size, delayed, c.property_of(text, c.PROPERTY_REAL_TOPIC) or "",
+                                 c.property_of(text, c.PROPERTY_TIMER_DEL_UNIQKEY) is not None)
             self.queue_offset += 1
             done += 1
         self._commit()
         return done
 
-    def _do_enqueue(self, phys: int, size: int, delayed: int, props: dict[str, str]) -> None:
+    def _do_enqueue(self, phys: int, size: int, delayed: int, real_topic: str, delete: bool) -> None:
         write = self.curr_write_ms
         at, roll = placement(delayed, write, self.window_slots, self.precision)
-        magic = MAGIC_DEFAULT | (MAGIC_ROLL if roll else 0)
-        if c.PROPERTY_TIMER_DEL_UNIQKEY in props:
-            magic |= MAGIC_DELETE
+        magic = MAGIC_DEFAULT | (MAGIC_ROLL if roll else 0) | (MAGIC_DELETE if delete else 0)
         slot = self.wheel.get_slot(at)
-        topic_hash = m.java_string_hash(props.get(c.PROPERTY_REAL_TOPIC) or "")
+        topic_hash = m.java_string_hash(real_topic)
         pos = self.log.append(encode_unit(slot.last_pos, magic, write, at, phys, size, topic_hash))
         self.wheel.put_slot(at, pos if slot.first_pos == -1 else slot.first_pos, pos, slot.num + 1, slot.magic)
         self.pending += 1
@@ -356,6 +356,15 @@ class TimerMessageStore:
             return m.decode(mf.mm, pos, check_crc=False)
         except (m.RecordError, ValueError):
             return None
+
+    def read_properties(self, offset: int, size: int) -> str | None:
+        mf = self._read_file
+        if mf is None or not mf.file_from_offset <= offset < mf.file_from_offset + mf.size or mf.mm.closed:
+            mf = self._read_file = self.store.commitlog.queue.find(offset)
+            if mf is None:
+                return None
+        pos = offset - mf.file_from_offset
+        return c.record_properties(mf.mm, pos) if pos + size <= mf.wrote_position else None
 
     async def _deliver_slot(self, slot: Slot) -> None:
         units = self.slot_units(slot)

@@ -238,3 +238,17 @@ def test_leading_log_files_go_once_their_messages_left_the_commit_log(tmp_path):
     for mf in gone:
         mf.destroy()
     lg.close()
+
+
+@pytest.mark.parametrize("born,store_host", [(("10.0.0.1", 5), ("127.0.0.1", 10911)), (("::1", 5), ("fe80::2", 7))])
+def test_properties_read_straight_from_a_record(born, store_host):
+    props = {"TIMER_OUT_MS": "1800000000000", "REAL_TOPIC": "Topic-é", "TAGS": "a", "XTIMER_OUT_MS": "9"}
+    msg = m.StoredMessage(topic="rmq_sys_wheel_timer", body=b"\x02TIMER_OUT_MS\x015\x02" * 30,
+                          properties=m.properties_to_string(props), born_host=born,
+                          sys_flag=m.host_flags(born, store_host))
+    msg.store_host = store_host
+    raw = bytes(8) + bytes(m.encode(msg))
+    text = c.record_properties(raw, 8)
+    assert text == msg.properties
+    assert c.property_of(text, "TIMER_OUT_MS") == "1800000000000" and c.property_of(text, "REAL_TOPIC") == "Topic-é"
+    assert c.property_of(text, "TIMER_DEL_UNIQKEY") is None and c.property_of(text, "OUT_MS") is None
