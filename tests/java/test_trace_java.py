@@ -1,6 +1,7 @@
 """Message trace with the Java 4.9.7 client (enableMsgTrace=true) against our NameServer and broker: Apache's
 `mqadmin queryMsgTraceById` and ours find the same records and print the same text; the Pub record names our
-broker as the store host and carries the offsetMsgId the producer got. Default and custom trace topic. And
+broker as the store host and carries the offsetMsgId the producer got. Default and custom trace topic, and
+transactional sends (Pub of the half message, EndTransaction of the commit). And
 the Pub records our broker writes itself (brokerTraceEnable) for a Java producer without trace: Apache's
 tool reads them as it reads a client's."""
 from __future__ import annotations
@@ -10,12 +11,14 @@ import subprocess
 import pytest
 
 from remoting import trace
+from store import message as m
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 from tests.support.trace import records_about, stored, trace_rows, wait_trace
 
 from .oracle import ORACLE_HOME, deadline_poll, java_env, produce
 
 COUNT = 3
+HALF_TOPIC = "RMQ_SYS_TRANS_HALF_TOPIC"
 
 
 def java_query(work, namesrv: str, msg_id: str, topic: str | None) -> subprocess.CompletedProcess:
@@ -24,8 +27,8 @@ def java_query(work, namesrv: str, msg_id: str, topic: str | None) -> subprocess
                           capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
 
 
-@pytest.mark.parametrize("trace_topic", [None, "OpsTraceTopic"])
-def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase, trace_topic):
+@pytest.mark.parametrize("trace_topic,transaction", [(None, False), ("OpsTraceTopic", False), (None, True)])
+def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase, trace_topic, transaction):
     topic, producer, consumer = "JavaTraced", "PID_java_trace", "CID_java_trace"
     props = dict(traceTopicEnable=True) if trace_topic is None else dict(traceTopicEnable=True,
                                                                          msgTraceTopicName=trace_topic)
@@ -33,7 +36,8 @@ def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase
         work = tmp_path / "java"
         log, stop = work / "trace.log", work / "stop"
         args = ["-n", ns.addr, "-t", topic, "-p", producer, "-g", consumer, "-c", COUNT, "-o", log, "--stop", stop]
-        proc = java.start(work, "OracleTrace", *args, *(["-r", trace_topic] if trace_topic else []))
+        args += (["-r", trace_topic] if trace_topic else []) + (["--transaction", "true"] if transaction else [])
+        proc = java.start(work, "OracleTrace", *args)
         try:
             deadline_poll(lambda: log.exists() and ("DONE" in log.read_text() or "TIMEOUT" in log.read_text()),
                           150, "the Java client to send and consume")
@@ -50,10 +54,20 @@ def test_java_client_trace_shown_by_apache_and_our_mqadmin(java, tmp_path, phase
                 # the decoded records: the broker that stored it, the offsetMsgId the producer got
                 records = records_about(br.addr, trace_topic or trace.DEFAULT_TRACE_TOPIC, msg_id)
                 (pub,) = [r for r in records if isinstance(r, trace.Pub)]
-                assert (pub.store_host, pub.offset_msg_id, pub.topic, pub.success) == (br.addr, offset_id, topic, True)
-                stored_at = stored(br.addr, topic, msg_id).store_timestamp
-                assert pub.timestamp <= stored_at <= pub.timestamp + pub.cost_time, (pub, stored_at)
-                assert {type(r).__name__ for r in records} == {"Pub", "SubBefore", "SubAfter"}
+                # (a transactional send's result has no offsetMsgId; the record has the half message's)
+                first = stored(br.addr, HALF_TOPIC if transaction else topic, msg_id)
+                assert offset_id == ("null" if transaction else pub.offset_msg_id)
+                assert (pub.store_host, pub.offset_msg_id, pub.topic, pub.success) == (
+                    br.addr, m.offset_msg_id(first.store_host, first.physical_offset), topic, True)
+                assert pub.timestamp <= first.store_timestamp <= pub.timestamp + pub.cost_time, (pub, first)
+                if transaction:
+                    # a half message, then its commit (EndTransactionTraceHookImpl), decoded
+                    (end,) = [r for r in records if isinstance(r, trace.EndTransaction)]
+                    assert pub.msg_type == trace.MessageType.Trans_Msg_Half
+                    assert (end.group, end.transaction_state, end.from_transaction_check, end.msg_type) == (
+                        producer, "COMMIT_MESSAGE", False, trace.MessageType.Trans_msg_Commit)
+                kinds = {"Pub", "SubBefore", "SubAfter"} | ({"EndTransaction"} if transaction else set())
+                assert {type(r).__name__ for r in records} == kinds
                 # Apache's tool on the same data prints the same text
                 theirs = java_query(work, ns.addr, msg_id, trace_topic)
                 assert theirs.stdout == ours.stdout, (theirs.stdout, theirs.stderr, ours.stdout)

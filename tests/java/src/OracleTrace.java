@@ -13,7 +13,10 @@ import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyContext;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.LocalTransactionState;
 import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.TransactionListener;
+import org.apache.rocketmq.client.producer.TransactionMQProducer;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
@@ -29,7 +32,7 @@ import org.apache.rocketmq.common.message.MessageExt;
  *   TIMEOUT
  *
  * Options: -n NAMESRV -t TOPIC -p PRODUCER_GROUP -g CONSUMER_GROUP -c COUNT -o OUTFILE --stop FILE
- *          [-r TRACE_TOPIC] [--timeout S]
+ *          [-r TRACE_TOPIC] [--timeout S] [--transaction true]   (transactional sends, each committed at once)
  */
 public class OracleTrace {
     public static void main(String[] argv) throws Exception {
@@ -60,13 +63,31 @@ public class OracleTrace {
         });
         consumer.start();
 
-        DefaultMQProducer producer = new DefaultMQProducer(a.get("-p"), true, traceTopic);
+        boolean transactional = "true".equals(a.get("--transaction"));
+        DefaultMQProducer producer;
+        if (transactional) {
+            TransactionMQProducer tp = new TransactionMQProducer(null, a.get("-p"), null, true, traceTopic);
+            tp.setTransactionListener(new TransactionListener() {
+                @Override
+                public LocalTransactionState executeLocalTransaction(Message msg, Object arg) {
+                    return LocalTransactionState.COMMIT_MESSAGE;
+                }
+
+                @Override
+                public LocalTransactionState checkLocalTransaction(MessageExt msg) {
+                    return LocalTransactionState.COMMIT_MESSAGE;
+                }
+            });
+            producer = tp;
+        } else {
+            producer = new DefaultMQProducer(a.get("-p"), true, traceTopic);
+        }
         producer.setNamesrvAddr(a.get("-n"));
         producer.start();
         Set<String> sent = ConcurrentHashMap.newKeySet();
         for (int i = 0; i < count; i++) {
             Message msg = new Message(a.get("-t"), "TagT", "tkey" + i, ("traced " + i).getBytes(StandardCharsets.UTF_8));
-            SendResult r = producer.send(msg);
+            SendResult r = transactional ? producer.sendMessageInTransaction(msg, null) : producer.send(msg);
             sent.add(r.getMsgId());
             out.println("SEND " + r.getMsgId() + " " + r.getOffsetMsgId() + " " + r.getSendStatus());
         }
