@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from remoting import trace
 from store import message as m
@@ -106,14 +106,10 @@ _records = st.lists(st.one_of(
               st.sampled_from(["COMMIT_MESSAGE", "ROLLBACK_MESSAGE", "UNKNOW"]), st.booleans())), max_size=6)
 
 
+@settings(max_examples=400)
 @given(_records)
 def test_round_trip(records):
-    # a record whose text field equals a type name right where a CLOUD SubAfter ends is ambiguous in Java's
-    # layout too; such field values do not occur (they are msgIds, keys and numbers)
-    text = trace.encode_all(records)
-    decoded, bad = trace.decode(text)
-    if any(isinstance(r, trace.SubAfter) and r.cloud for r in records) and bad:
-        return
+    decoded, bad = trace.decode(trace.encode_all(records))
     assert bad == [] and decoded == records
 
 
