@@ -40,6 +40,7 @@ TIMER_BLANK_SLOTS = 60
 ENQUEUE_BATCH = 256
 DELIVER_SLICE = 64          # messages put back per turn of the loop
 CLEAN_INTERVAL = 30.0       # s between looks for timer-log files whose messages all expired (as 5.x)
+STOP_GRACE = 10.0           # s a stop waits for the tick being put back
 _RETRYABLE = {PutStatus.SERVICE_NOT_AVAILABLE, PutStatus.FLUSH_DISK_TIMEOUT, PutStatus.FLUSH_SLAVE_TIMEOUT,
               PutStatus.OS_PAGECACHE_BUSY, PutStatus.CREATE_MAPEDFILE_FAILED, PutStatus.SLAVE_NOT_AVAILABLE,
               PutStatus.UNKNOWN_ERROR}
@@ -107,6 +108,7 @@ class TimerMessageStore:
         self._tasks: list[asyncio.Task] = []
         self._io: ThreadPoolExecutor | None = None
         self._read_file = None         # the commit-log file read last (read_message)
+        self._delivering = False       # a tick is being put back (stop lets it finish)
         self.running = False
 
     def tick(self, ms: int) -> int:
@@ -179,6 +181,10 @@ class TimerMessageStore:
             self.running = False
             if self._arrived in self.store.listeners:
                 self.store.listeners.remove(self._arrived)
+            # a tick being put back is finished first (bounded), so a clean restart delivers each timer once
+            dequeue = self._tasks[1]
+            if self._delivering:
+                await asyncio.wait([dequeue], timeout=STOP_GRACE)
             for t in self._tasks:
                 t.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -287,7 +293,7 @@ class TimerMessageStore:
     # ------------------------------------------------------------ dequeue
     async def _dequeue_loop(self) -> None:
         turns = 0
-        while True:
+        while self.running:
             try:
                 progressed = await self.dequeue_once()
             except asyncio.CancelledError:
@@ -311,7 +317,11 @@ class TimerMessageStore:
             return False
         slot = self.wheel.get_slot(self.curr_read_ms)
         if slot is not EMPTY:
-            await self._deliver_slot(slot)
+            self._delivering = True
+            try:
+                await self._deliver_slot(slot)
+            finally:
+                self._delivering = False
         self._move_read_time()
         return True
 

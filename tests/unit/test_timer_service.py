@@ -171,3 +171,29 @@ def test_crash_leaves_every_timer_delivered_once(tmp_path, cut):
     assert sorted(got) == sorted(bodies)      # none lost, none twice (the cut fell between ticks)
     store.close(clean=True)
     timer.close()
+
+
+def test_a_clean_stop_finishes_the_tick_being_put_back(tmp_path):
+    clock = Clock()
+    store, timer = open_store(tmp_path, clock)
+
+    async def run():
+        for i in range(500):
+            send(store, clock, b"s%03d" % i, queue_id=i % 2, TIMER_DELIVER_MS=str(T0 + 1500))
+        while await timer.enqueue_once():
+            pass
+        clock.now = T0 + 2000
+        timer.start()
+        async with asyncio.timeout(10):
+            while not timer._delivering:          # the tick's slices are going out
+                await asyncio.sleep(0)
+        assert len(delivered(store)) < 500
+        await timer.stop()                         # waits for the tick, then stops
+        assert len(delivered(store)) == 500
+
+    asyncio.run(run())
+    store.close(clean=True)
+    store, timer = open_store(tmp_path, clock)
+    assert timer.curr_read_ms == T0 + 2000 and timer.pending == 0   # resumes after the delivered tick
+    store.close(clean=True)
+    timer.close()
