@@ -41,7 +41,7 @@ from ..topic_config import DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX, Top
 log = logging.getLogger("broker.trace")
 
 FLUSH_INTERVAL = 0.5
-HOLD_MS = 1500
+HOLD_MS = 3000   # a client that traces has sent its own Pub by then (the Java client batches 500 ms)
 _DELAY_PROPS = ("DELAY", "__STARTDELIVERTIME", "TIMER_DELIVER_MS", "TIMER_DELAY_SEC", "TIMER_DELAY_MS")
 
 
