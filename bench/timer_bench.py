@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bench.profile_summary import summarise
-from bench.run import Bench, Cluster, PySpy, Row, broker_info, produce, tool
+from bench.run import Bench, Cluster, PySpy, Row, broker_info, produce, tool, tool_start, tool_wait
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode
 from remoting.command import make_request
@@ -99,6 +99,9 @@ def run(b: Bench) -> None:
             b.notes.append(f"- t3: the burst's sends ended {time.time() * 1000 - tick:.0f} ms after its tick "
                            "began: raise the margin")
         wait_enqueued(c.broker.addr, 300)
+        # sends beside the burst's delivery: started half a second before the tick ends
+        time.sleep(max(0.0, (tick + 500) / 1000 - time.time()))
+        beside = tool_start("bench.producer", "-n", c.ns.addr, "-t", plain, "-d", a.duration, "-w", 16)
         spy = PySpy(pid, b.tmp / "t-burst.raw") if a.profile else None
         first, last = asyncio.run(_watch_burst(c.broker.addr, burst_topic, sent["msgs"], tick + 1000, 600))
         # the event loop's stacks only: the flush threads' fdatasync waits are not delivery work
@@ -107,6 +110,7 @@ def run(b: Bench) -> None:
         b.add(Row("t3", f"{sent['msgs']:,} timers due in one second: put back", {
             "msgs_per_s": int(rate), "mb_per_s": round(rate * 1024 / 2**20, 1),
             "p50_ms": "", "p99_ms": ""}, note=""))
+        b.add(Row("t4", f"produce 1 KiB, 16 senders, {a.duration:.0f} s from the burst's tick on", tool_wait(beside)))
         mib = 2**20
         b.notes += [
             f"- t1: {fill['msgs']:,} timed sends at {fill['msgs_per_s']:,} msgs/s; the wheel had every one "

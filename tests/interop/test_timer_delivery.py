@@ -1,6 +1,7 @@
 """Delivery at any time (the 5.x timer) with real clients: rocketmq-client-python 2.0 (C++ 2.1) sends with
-TIMER_DELIVER_MS / TIMER_DELAY_SEC, rocketmq 0.4.4 (C++ 1.x) with __STARTDELIVERTIME, a C++ 2.1 push consumer
-records when each arrives. Each body carries its due time (or its delay, due from the born timestamp)."""
+TIMER_DELIVER_MS / TIMER_DELAY_SEC, rocketmq 0.4.4 (C++ 1.x) with __STARTDELIVERTIME, ali-ons with
+__STARTDELIVERTIME / TIMER_DELAY_MS; a C++ 2.1 push consumer records when each arrives. Each body carries its due
+time (or its delay, due from the born timestamp)."""
 from __future__ import annotations
 
 import asyncio
@@ -16,6 +17,7 @@ from remoting import fastjson
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
+from tests.support import alions
 from tests.support.brokers import route
 from tests.support.cpp1x import PushConsumer, message, produce
 from tests.support.daemons import BrokerProcess, NamesrvProcess
@@ -31,6 +33,9 @@ def timed(topic: str, i: int, style: str, due_ms: int) -> dict:
     if style == "TIMER_DELAY_SEC":
         delay = max(1, round((due_ms - time.time() * 1000) / 1000))
         body, props = {"i": i, "style": style, "delay_sec": delay}, {style: str(delay)}
+    elif style == "TIMER_DELAY_MS":
+        delay = max(1, int(due_ms - time.time() * 1000))
+        body, props = {"i": i, "style": style, "delay_ms": delay}, {style: str(delay)}
     else:
         body, props = {"i": i, "style": style, "due": due_ms}, {style: str(due_ms)}
     return message(topic, json.dumps(body).encode(), tags="Timed", keys=f"t{i}", props=props)
@@ -38,7 +43,10 @@ def timed(topic: str, i: int, style: str, due_ms: int) -> dict:
 
 def due_of(got: dict) -> tuple[int, int]:
     body = json.loads(base64.b64decode(got["body_b64"]))
-    due = body["due"] if "due" in body else got["born_ms"] + body["delay_sec"] * 1000
+    if "due" in body:
+        due = body["due"]
+    else:
+        due = got["born_ms"] + (body["delay_ms"] if "delay_ms" in body else body["delay_sec"] * 1000)
     return body["i"], due
 
 
@@ -47,7 +55,10 @@ def produce_together(home, ns: str, batches: list[tuple[str, str, list[dict]]]) 
     results: dict[int, list[dict]] = {}
 
     def run(n, core, group, msgs):
-        results[n] = produce(home / f"p{n}", ns, group, "sync", msgs, timeout=120, core=core)
+        if core == "ali-ons":
+            results[n] = alions.produce(home / f"p{n}", ns, group, msgs, timeout=120)
+        else:
+            results[n] = produce(home / f"p{n}", ns, group, "sync", msgs, timeout=120, core=core)
     threads = [threading.Thread(target=run, args=(n, *b)) for n, b in enumerate(batches)]
     for t in threads:
         (home / f"p{threads.index(t)}").mkdir(exist_ok=True)
@@ -99,10 +110,13 @@ def test_two_thousand_timers_over_a_minute_arrive_on_time(tmp_path):
         try:
             base = int(time.time() * 1000) + 6000
             due = [base + i * 60_000 // n + (i * 7919) % 997 for i in range(n)]
-            cpp21 = [timed(topic, i, ("TIMER_DELIVER_MS", "TIMER_DELAY_SEC")[i % 2], due[i]) for i in range(0, n, 2)]
-            cpp1x = [timed(topic, i, "__STARTDELIVERTIME", due[i]) for i in range(1, n, 2)]
-            acks = produce_together(tmp_path, ns.addr, [("2.1", "PID_timed21", cpp21), ("1.x", "PID_timed1x", cpp1x)])
-            assert len(acks) == n and all(a.get("status") == 0 for a in acks), [a for a in acks if a.get("status")][:3]
+            cpp21 = [timed(topic, i, ("TIMER_DELIVER_MS", "TIMER_DELAY_SEC")[i // 3 % 2], due[i]) for i in range(0, n, 3)]
+            cpp1x = [timed(topic, i, "__STARTDELIVERTIME", due[i]) for i in range(1, n, 3)]
+            ons = [timed(topic, i, ("__STARTDELIVERTIME", "TIMER_DELAY_MS")[i // 3 % 2], due[i]) for i in range(2, n, 3)]
+            acks = produce_together(tmp_path, ns.addr, [("2.1", "PID_timed21", cpp21), ("1.x", "PID_timed1x", cpp1x),
+                                                        ("ali-ons", "PID_timedons", ons)])
+            assert len(acks) == n and all(a.get("status") in (0, "SEND_OK") for a in acks), \
+                [a for a in acks if a.get("status") not in (0, "SEND_OK")][:3]
             info = runtime_info(broker.addr)
             assert int(info["timerCongestNum"]) + int(info["timerOffsetBehind"]) > 0
             assert consumer.wait_for(lambda _: len(arrivals(consumer)) == n, 110), len(arrivals(consumer))
@@ -189,6 +203,11 @@ def test_bad_timer_properties_are_refused_and_nothing_is_stored(tmp_path):
                       [message(topic, b"far", props={"TIMER_DELIVER_MS": str(far)}),
                        message(topic, b"far2", props={"__STARTDELIVERTIME": str(far)})], core="2.1")
         assert all("error" in r for r in res), res
+        # ali-ons shows the broker's remark
+        res = alions.produce(tmp_path, ns.addr, "PID_timer_bad_ons",
+                             [message(topic, b"far3", props={"__STARTDELIVERTIME": str(far)}),
+                              message(topic, b"nan", props={"TIMER_DELAY_SEC": "soon"})])
+        assert [r.get("error") for r in res] == [ILLEGAL, ILLEGAL], res
 
         async def raw_sends():
             client = RemotingClient()
