@@ -189,8 +189,9 @@ class TimerMessageStore:
                 t.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
-            await asyncio.get_running_loop().run_in_executor(self._io, self._flush_files)
+            flushed = await asyncio.get_running_loop().run_in_executor(self._io, self._flush_files)
             self._io.shutdown(wait=True)
+            self.checkpoint.last_timer_log_flush_pos = flushed
         self.close()
 
     def close(self) -> None:
