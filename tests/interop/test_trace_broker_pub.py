@@ -62,3 +62,6 @@ def test_custom_trace_topic(tmp_path):
         # the default topic does not exist on this broker: Java's answer, and a failure exit
         out = wait_trace(ns.addr, sent[0]["msg_id"], lambda rows: True, timeout=0)
         assert out.returncode == 1 and "The topic[RMQ_SYS_TRACE_TOPIC] not matched route info" in out.stderr
+        # a msgId nobody traced: Java's answer, and a failure exit
+        out = wait_trace(ns.addr, "0A0000010000000000000000000000FF", lambda rows: True, "OpsTrace", timeout=0)
+        assert out.returncode == 1 and "query message by key finished, but no message." in out.stderr, out
