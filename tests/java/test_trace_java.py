@@ -13,7 +13,8 @@ import pytest
 from remoting import trace
 from store import message as m
 from tests.support.daemons import BrokerProcess, NamesrvProcess
-from tests.support.trace import records_about, stored, trace_rows, wait_trace
+from tests.support.cpp1x import message
+from tests.support.trace import TracedClient, records_about, stored, trace_rows, traced_producer, wait_trace
 
 from .oracle import ORACLE_HOME, deadline_poll, java_env, produce
 
@@ -98,3 +99,32 @@ def test_broker_written_pub_records_read_by_apaches_mqadmin(java, tmp_path, phas
                 theirs = java_query(work, ns.addr, s.msg_id, None)
                 assert theirs.stdout == ours.stdout, (theirs.stdout, theirs.stderr, ours.stdout)
         phase("both mqadmin queryMsgTraceById compared")
+
+
+def test_cpp21_records_read_by_apache_and_ours(java, tmp_path, phase):
+    """The C++ 2.1 core's records (one per message, in rmq_sys_TRACE_DATA_<region>): both tools print the same
+    Pub block; its SubAfter has no group and time, which Apache's tool shows as an empty group at the time of
+    the query and ours takes from the matching SubBefore (the documented difference)."""
+    region, topic = "DEFAULT_REGION", "Cpp21TracedJ"
+    trace_topic = f"rmq_sys_TRACE_DATA_{region}"
+    with NamesrvProcess(tmp_path / "ns") as ns, \
+            BrokerProcess(tmp_path / "broker", ns.addr, traceTopicEnable=True, regionId=region):
+        traced_producer(tmp_path / "p0", ns.addr, "PID_cpp21_j", [message(topic, b"warm-up")]).stop()  # the route
+        c = TracedClient(tmp_path / "c", "push", ns.addr, "CID_cpp21_j", topic, "*", "CLUSTERING", "120")
+        p = traced_producer(tmp_path / "p", ns.addr, "PID_cpp21_j", [message(topic, b"from the 2.1 core")])
+        try:
+            msg_id = p.messages[0]["msg_id"]
+            ours = wait_trace(ns.addr, msg_id, lambda rows: {r[0] for r in rows} == {"Pub", "Sub"}, trace_topic)
+            phase("C++ 2.1 producer and consumer with trace")
+            theirs = java_query(tmp_path / "java", ns.addr, msg_id, trace_topic)
+            phase("Apache's mqadmin queryMsgTraceById")
+        finally:
+            p.stop()
+            c.stop()
+    ours_lines, their_lines = ours.stdout.splitlines(), theirs.stdout.splitlines()
+    assert ours_lines[:3] == their_lines[:3] and ours_lines[1].split()[1] == "PID_cpp21_j", (theirs.stdout, ours.stdout)
+    assert ours_lines[3:] and [x.split() for x in their_lines[3:]][0] == ours_lines[3].split()   # the Sub header
+    (their_sub,) = [x.split() for x in their_lines if x.startswith("Sub ")]
+    (our_sub,) = [x.split() for x in ours_lines if x.startswith("Sub ")]
+    assert our_sub[1] == "CID_cpp21_j" and their_sub == [our_sub[0]] + our_sub[2:3] + their_sub[2:4] + our_sub[5:], \
+        (theirs.stdout, ours.stdout)
