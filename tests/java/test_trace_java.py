@@ -1,9 +1,9 @@
 """Message trace with the Java 4.9.7 client (enableMsgTrace=true) against our NameServer and broker: Apache's
 `mqadmin queryMsgTraceById` and ours find the same records and print the same text; the Pub record names our
 broker as the store host and carries the offsetMsgId the producer got. Default and custom trace topic, and
-transactional sends (Pub of the half message, EndTransaction of the commit). And
-the Pub records our broker writes itself (brokerTraceEnable) for a Java producer without trace: Apache's
-tool reads them as it reads a client's."""
+transactional sends (Pub of the half message, EndTransaction of the commit). The Pub records our broker
+writes itself (brokerTraceEnable) for a Java producer without trace: Apache's tool reads them as it reads a
+client's. The C++ 2.1 core's records: the one documented difference between the two tools."""
 from __future__ import annotations
 
 import subprocess
