@@ -331,8 +331,9 @@ class TimerMessageStore:
         self.checkpoint.last_read_time_ms = self.curr_read_ms
         self.checkpoint.write()
 
-    def slot_units(self, slot: Slot) -> list[Unit]:
-        """The slot's units in arrival order (the list runs newest to oldest)."""
+    async def slot_units(self, slot: Slot) -> list[Unit]:
+        """The slot's units in arrival order (the list runs newest to oldest); a long list is read in turns of
+        the loop (100,000 units take a few hundred ms)."""
         units: list[Unit] = []
         queue = self.log.queue
         mf = None
@@ -349,6 +350,8 @@ class TimerMessageStore:
                 break
             units.append(unit)
             pos = unit.prev_pos
+            if len(units) % 4096 == 0:
+                await asyncio.sleep(0)
         units.reverse()
         return units
 
@@ -378,7 +381,7 @@ class TimerMessageStore:
         return c.record_properties(mf.mm, pos) if pos + size <= mf.wrote_position else None
 
     async def _deliver_slot(self, slot: Slot) -> None:
-        units = self.slot_units(slot)
+        units = await self.slot_units(slot)
         due = slot.time_ms + self.precision
         for start in range(0, len(units), DELIVER_SLICE):
             now = self.clock()
