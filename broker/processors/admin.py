@@ -16,6 +16,7 @@ from remoting.headers import (CreateTopicRequestHeader, DeleteTopicRequestHeader
                               GroupRequestHeader, OffsetResponseHeader, SearchOffsetRequestHeader,
                               TopicQueueRequestHeader, TopicRequestHeader)
 from store.message_store import MessageStore
+from store.timer import checkpoint as timer_checkpoint
 
 from ..client_manager import ConsumerManager, ProducerManager
 from ..config import BrokerConfig
@@ -72,7 +73,15 @@ class AdminProcessor:
             R.GET_CONSUME_STATS: self.get_consume_stats, R.GET_TOPIC_STATS_INFO: self.get_topic_stats_info,
             R.GET_BROKER_RUNTIME_INFO: self.get_broker_runtime_info,
             R.LOCK_BATCH_MQ: self.lock_batch_mq, R.UNLOCK_BATCH_MQ: self.unlock_batch_mq,
+            R.GET_TIMER_CHECK_POINT: self.get_timer_check_point,
         }
+
+    def get_timer_check_point(self, conn, req):
+        """GET_TIMER_CHECK_POINT (5.x): config/timercheck as TimerCheckpoint.encode's 56 bytes."""
+        timer = self.store.timer
+        if timer is None or timer.checkpoint is None:
+            return make_response(req, ResponseCode.SYSTEM_ERROR, "The checkpoint is null")
+        return make_response(req, ResponseCode.SUCCESS, body=timer_checkpoint.encode(timer.checkpoint.values()))
 
     # ------------------------------------------------------------ offsets
     def get_max_offset(self, conn, req):

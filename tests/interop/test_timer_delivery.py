@@ -17,6 +17,7 @@ from remoting import fastjson
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
+from store.timer import checkpoint as timer_checkpoint
 from tests.support import alions
 from tests.support.brokers import route
 from tests.support.cpp1x import PushConsumer, message, produce
@@ -222,6 +223,10 @@ def test_bad_timer_properties_are_refused_and_nothing_is_stored(tmp_path):
                         "defaultTopicQueueNums": "4", "queueId": "0", "sysFlag": "0",
                         "bornTimestamp": str(int(time.time() * 1000)), "flag": "0", "properties": text}, b"bad"), 5)
                     answers.append((resp.code, resp.remark))
+                resp = await client.invoke(broker.addr, make_request(RequestCode.GET_TIMER_CHECK_POINT, {}), 5)
+                assert resp.code == ResponseCode.SUCCESS and len(resp.body) == 56
+                read_ms, _flush, queue_offset, master_offset = timer_checkpoint.decode(resp.body)[:4]
+                assert abs(read_ms - time.time() * 1000) < 5000 and queue_offset == master_offset == 0
                 offsets = []
                 for t, q in [(topic, 0), ("rmq_sys_wheel_timer", 0)]:
                     resp = await client.invoke(broker.addr, make_request(RequestCode.GET_MAX_OFFSET,
