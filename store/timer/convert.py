@@ -65,8 +65,8 @@ def out_ms(props: dict[str, str]) -> int | None:
 
 def put_back(stored: m.StoredMessage, props: dict[str, str], enqueue_ms: int, roll: bool,
              now_ms: int) -> m.StoredMessage | None:
-    """The message to store for a due timer unit: to REAL_TOPIC/REAL_QID, or (a roll) to the timer topic
-    again with TIMER_ROLL_TIMES + 1. As 5.x, the properties string is written before REAL_TOPIC/REAL_QID
+    """The message to store for a due timer unit, made from the decoded record `stored` (changed in place): to
+    REAL_TOPIC/REAL_QID, or (a roll) to the timer topic again with TIMER_ROLL_TIMES + 1. As 5.x, the properties string is written before REAL_TOPIC/REAL_QID
     leave the map, so the stored message keeps them; TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS are added.
     None when the record has no usable real topic/queue."""
     if enqueue_ms != -1:
@@ -84,11 +84,12 @@ def put_back(stored: m.StoredMessage, props: dict[str, str], enqueue_ms: int, ro
             return None
         queue_id = int(qid)
     sep, pair = m.PROPERTY_SEPARATOR, m.NAME_VALUE_SEPARATOR
-    text = sep.join([k + pair + props[k] for k in _java_order(tuple(props))])
-    return m.StoredMessage(topic=topic, body=stored.body, queue_id=queue_id, flag=stored.flag,
-                           sys_flag=stored.sys_flag, born_timestamp=stored.born_timestamp,
-                           born_host=stored.born_host, reconsume_times=stored.reconsume_times, properties=text,
-                           extra={"props": props})
+    # the decoded record becomes the message to store (a fresh StoredMessage per put-back cost 10 % of a burst):
+    # body, flag, sys flag, born time and host and reconsume times stay; the store sets the rest
+    stored.topic, stored.queue_id, stored.prepared_transaction_offset = topic, queue_id, 0
+    stored.properties = sep.join([k + pair + props[k] for k in _java_order(tuple(props))])
+    stored.extra = {"props": props}
+    return stored
 
 
 @functools.lru_cache(maxsize=1024)
