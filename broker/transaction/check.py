@@ -149,14 +149,14 @@ class TransactionCheckService:
                     break                      # no new message (or a hole): look again next run
                 new_offset = i = low           # cleaned up below the queue's minimum: jump
                 continue
-            key = transaction_key(half)
+            props = half.props
+            key = transaction_key(half, props)
             newest = svc.ledger.open.get(key)
             if newest is None or newest > i:
                 # decided meanwhile, or an older copy of a transaction the check copied already (a restart
                 # with an older check offset): nothing to ask (Java would ask again)
                 new_offset = i = i + 1
                 continue
-            props = half.props
             now = self.clock()
             if need_discard(props, self.config.transactionCheckMax) or now - half.born_timestamp > self.file_reserved_ms:
                 self._discard(half, props)

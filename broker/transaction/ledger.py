@@ -15,9 +15,10 @@ from __future__ import annotations
 from store import message as m
 
 
-def transaction_key(half: m.StoredMessage) -> str:
-    """The transaction a half record belongs to: its client message id, kept by every checked copy."""
-    key = half.props.get(m.PROPERTY_UNIQ_KEY)
+def transaction_key(half: m.StoredMessage, props: dict[str, str] | None = None) -> str:
+    """The transaction a half record belongs to: its client message id, kept by every checked copy (`props`:
+    the record's property map when the caller has it parsed already)."""
+    key = (half.props if props is None else props).get(m.PROPERTY_UNIQ_KEY)
     return key if key else f"#{half.physical_offset}"
 
 

@@ -41,11 +41,12 @@ def to_half(msg: m.StoredMessage, props: dict[str, str]) -> None:
     msg.properties = m.properties_to_string(m.reorder_properties_like_java(props))
 
 
-def committed(half: m.StoredMessage) -> tuple[m.StoredMessage, dict[str, str]]:
+def committed(half: m.StoredMessage, props: dict[str, str] | None = None) -> tuple[m.StoredMessage, dict[str, str]]:
     """endMessageTransaction + the commit: the message for the real topic/queue, type COMMIT, pointing at the
     half record. Its properties string is the half's map written before REAL_TOPIC/REAL_QID/TRAN_MSG are taken
-    out; the returned map is Java's map after those removals (it decides WAIT and the delay branch)."""
-    props = half.props
+    out; the returned map is Java's map after those removals (it decides WAIT and the delay branch). `props`,
+    the half's parsed map if the caller has it, is changed in place."""
+    props = half.props if props is None else props
     text = m.properties_to_string(m.reorder_properties_like_java(props))
     msg = m.StoredMessage(topic=props[PROPERTY_REAL_TOPIC], body=half.body, queue_id=int(props[PROPERTY_REAL_QUEUE_ID]),
                           flag=half.flag, sys_flag=(half.sys_flag & ~0xC) | m.TRANSACTION_COMMIT_TYPE,

@@ -98,7 +98,7 @@ class TransactionalMessageService:
         divert_to_schedule(msg, props, max_delay_level)
         result = self.store.put_message(msg)
         if result.ok and msg.topic == tx.HALF_TOPIC:
-            self.ledger.half_stored(transaction_key(msg), msg.queue_offset)
+            self.ledger.half_stored(transaction_key(msg, props), msg.queue_offset)
         return result
 
     # ------------------------------------------------------------ END_TRANSACTION
@@ -116,7 +116,7 @@ class TransactionalMessageService:
             return Decision(ResponseCode.SYSTEM_ERROR, "The transaction state table offset wrong")
         if half.physical_offset != commit_log_offset:
             return Decision(ResponseCode.SYSTEM_ERROR, "The commit log offset wrong")
-        key = transaction_key(half)
+        key = transaction_key(half, props)
         targets = self.ledger.decision_targets(key, half.queue_offset)
         if targets is None:
             log.warning("END_TRANSACTION for a transaction already decided or discarded: half offset %d, key %s",
@@ -126,7 +126,7 @@ class TransactionalMessageService:
         ops = [tx.op_record(off, half.queue_id, self.store_host, now) for off in targets]
         wait = False
         if commit:
-            final, final_props = tx.committed(half)
+            final, final_props = tx.committed(half, props)
             try:
                 # the committed message is an ordinary put: the 5.x timer hook and the delay branch apply
                 divert_to_timer(final, final_props, self.store.config, now, self.store.timer)
