@@ -72,13 +72,16 @@ def immunity_renewed(half: m.StoredMessage, props: dict[str, str]) -> m.StoredMe
     return renewed(half, props)
 
 
+# Java writes an op record's string from the Message's map (TAGS, and WAIT=true from the Message constructor)
+# before it sets WAIT=false and the UNIQ_KEY, so neither the later WAIT nor a UNIQ_KEY reaches the store
+_OP_PROPERTIES = m.properties_to_string(
+    m.reorder_properties_like_java({PROPERTY_WAIT: "true", m.PROPERTY_TAGS: REMOVE_TAG}))
+
+
 def op_record(half_queue_offset: int, queue_id: int, store_host: tuple[str, int], now_ms: int) -> m.StoredMessage:
-    """The op ("d") record of a decided half message. Java writes the string from the Message's map (TAGS, and
-    WAIT=true from the Message constructor) before it sets WAIT=false and the UNIQ_KEY, so neither the later
-    WAIT nor a UNIQ_KEY reaches the store."""
-    props = m.reorder_properties_like_java({PROPERTY_WAIT: "true", m.PROPERTY_TAGS: REMOVE_TAG})
+    """The op ("d") record of a decided half message: its body is the half's queue offset in ASCII."""
     return m.StoredMessage(topic=OP_TOPIC, body=str(half_queue_offset).encode("utf-8"), queue_id=queue_id,
-                           born_timestamp=now_ms, born_host=store_host, properties=m.properties_to_string(props))
+                           born_timestamp=now_ms, born_host=store_host, properties=_OP_PROPERTIES)
 
 
 def discarded(half: m.StoredMessage, props: dict[str, str], queue_id: int) -> m.StoredMessage:
