@@ -51,13 +51,13 @@ class EndTransactionProcessor:
         kind = _KINDS.get(h.commitOrRollback)
         if kind is None:            # checkFields, while decoding the header
             return make_response(req, ResponseCode.SYSTEM_ERROR, "commitOrRollback field wrong")
-        source = "check answer" if h.fromTransactionCheck else "end transaction"
+        if log.isEnabledFor(logging.DEBUG):
+            # Java warns on every UNKNOW, rollback and check answer; at thousands a second that is a cost and
+            # noise, so here they are debug lines
+            log.debug("%s from %s: %s. %s", "check answer" if h.fromTransactionCheck else "end transaction",
+                      getattr(conn, "remote_addr", "?"), kind, h)
         if kind == "pending":
-            # UNKNOW: nothing to do and no answer; the check asks again later
-            log.warning("%s from %s: pending. %s", source, getattr(conn, "remote_addr", "?"), h)
-            return None
-        if kind == "rollback" or h.fromTransactionCheck:
-            log.warning("%s from %s: %s. %s", source, getattr(conn, "remote_addr", "?"), kind, h)
+            return None             # UNKNOW: nothing to do and no answer; the check asks again later
         decision = self.service.end(h.commitLogOffset, h.producerGroup, h.tranStateTableOffset,
                                     kind == "commit", self.store.config.max_delay_level)
         if decision.put is not None and self.store.must_wait(decision.put, decision.wait):
