@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         raise SystemExit(f"bench.transactions needs the Java oracle: {missing}")
     results = {}
-    with tempfile.TemporaryDirectory(prefix="bench-tx-") as tmp:
+    # a killed JVM may still be writing its logs as the directory goes: cleanup errors are not results
+    with tempfile.TemporaryDirectory(prefix="bench-tx-", ignore_cleanup_errors=True) as tmp:
         for name, fn in (("ours", ours), ("java", java)):
             if args.only and name != args.only:
                 continue
