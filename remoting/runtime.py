@@ -1,4 +1,4 @@
-"""Event loop choice: uvloop when installed (it is a dependency), asyncio otherwise."""
+"""Event loop choice: uvloop when installed (it is a dependency), asyncio otherwise; stopping a service task."""
 from __future__ import annotations
 
 import asyncio
@@ -18,3 +18,15 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 def run(main: Coroutine[Any, Any, T]) -> T:
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(main)
+
+
+async def cancel_and_wait(task: asyncio.Task | None) -> None:
+    """Cancel a service's background task and wait until it has ended (its failure, if any, was logged by the
+    task itself and is not the stopper's business)."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except (asyncio.CancelledError, Exception):  # noqa: BLE001
+        pass

@@ -15,6 +15,24 @@ def offset_to_file_name(offset: int) -> str:
     return f"{offset:020d}"
 
 
+
+def sync_file(path: str) -> None:
+    """Write a mapped file's dirty pages back. Not mmap.flush: CPython 3.11's msync holds the GIL for the whole
+    write-back (a 256 MiB flush froze the event loop for 0.5 s); fdatasync of the file writes the same pages
+    back and releases it."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
+def close_map(mm: mmap.mmap) -> None:
+    try:
+        mm.close()
+    except BufferError:
+        pass       # a memoryview still points into the map (a reader holds it); the OS unmaps at exit
+
 class MappedFile:
     def __init__(self, path: str, size: int) -> None:
         self.path = path
@@ -71,16 +89,10 @@ class MappedFile:
             return self.flushed_position
         if least_pages > 0 and self.dirty_pages() < least_pages and target < self.size:
             return self.flushed_position
-        # not mmap.flush: CPython 3.11's msync holds the GIL for the whole write-back (a 256 MiB flush froze the
-        # event loop for 0.5 s); fdatasync of the file writes the same dirty pages back and releases it
         try:
-            fd = os.open(self.path, os.O_RDWR)
+            sync_file(self.path)
         except FileNotFoundError:
             return self.flushed_position     # destroyed meanwhile (expired file)
-        try:
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
         self.flushed_position = target
         return target
 
@@ -104,11 +116,7 @@ class MappedFile:
             self.mm[p] = self.mm[p]
 
     def close(self) -> None:
-        try:
-            self.mm.close()
-        except BufferError:
-            # a memoryview still points into the map (a reader holds it); the OS unmaps at exit
-            pass
+        close_map(self.mm)
 
     def destroy(self) -> None:
         self.close()

@@ -31,6 +31,7 @@ from typing import Iterable, NamedTuple
 
 from remoting import trace
 from remoting.headers import SendMessageRequestHeader
+from remoting.runtime import cancel_and_wait
 from store import message as m
 from store.message_store import MessageStore
 from store.results import PutResult, PutStatus
@@ -192,13 +193,8 @@ class BrokerTraceWriter:
 
     async def stop(self) -> None:
         """Before the store shuts down: what is pending is written now."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         try:
             self.flush(force=True)
         except Exception:  # noqa: BLE001

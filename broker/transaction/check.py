@@ -15,6 +15,7 @@ from typing import Callable
 from remoting.codes import RequestCode
 from remoting.command import make_request
 from remoting.headers import CheckTransactionStateRequestHeader
+from remoting.runtime import cancel_and_wait
 from store import message as m
 
 from ..client_manager import ProducerManager
@@ -73,10 +74,8 @@ class TransactionCheckService:
         self._task = asyncio.create_task(self._run(), name="transaction-check")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

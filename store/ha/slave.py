@@ -14,6 +14,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from remoting.runtime import cancel_and_wait
+
 from . import protocol as p
 from .master import no_delay
 
@@ -165,12 +167,7 @@ class HAClient:
         self._wake.set()
         if self.link is not None:
             self.link.fail(LinkError("stopping"))
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+        await cancel_and_wait(self._task)
 
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()

@@ -11,6 +11,8 @@ import mmap
 import os
 import struct
 
+from ..mapped_file import close_map, sync_file
+
 FIELDS = struct.Struct(">7q")
 PAGE = 4096
 
@@ -45,17 +47,10 @@ class TimerCheckpoint:
 
     def flush(self) -> None:
         self.write()
-        fd = os.open(self.path, os.O_RDWR)
-        try:
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
+        sync_file(self.path)
 
     def close(self) -> None:
-        try:
-            self.mm.close()
-        except BufferError:
-            pass
+        close_map(self.mm)
 
 
 def encode(values: tuple[int, ...]) -> bytes:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import mmap
 import os
-from typing import NamedTuple
 import struct
+from typing import NamedTuple
+
+from ..mapped_file import close_map, sync_file
 
 SLOT = struct.Struct(">qqqii")
 SLOT_SIZE = SLOT.size               # 32
@@ -87,14 +89,7 @@ class TimerWheel:
         return sum(num for t, _f, _l, num, _m in SLOT.iter_unpack(self.mm) if start_tick <= t < end_tick)
 
     def flush(self) -> None:
-        fd = os.open(self.path, os.O_RDWR)     # fdatasync, not mmap.flush: msync holds the GIL (see MappedFile)
-        try:
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
+        sync_file(self.path)
 
     def close(self) -> None:
-        try:
-            self.mm.close()
-        except BufferError:
-            pass
+        close_map(self.mm)
