@@ -355,30 +355,30 @@ class TimerMessageStore:
         units.reverse()
         return units
 
-    def read_message(self, offset: int, size: int) -> m.StoredMessage | None:
-        """The timer-topic record at `offset`, decoded straight from its mapped file (the file is looked up
-        once per file, not per record: a due burst reads thousands of neighbouring records)."""
+    def _record_at(self, offset: int, size: int):
+        """(mapped file, position) of the written record at `offset`, or None. The file is looked up once per
+        file, not per record: a due burst reads thousands of neighbouring records."""
         mf = self._read_file
         if mf is None or not mf.file_from_offset <= offset < mf.file_from_offset + mf.size or mf.mm.closed:
             mf = self._read_file = self.store.commitlog.queue.find(offset)
             if mf is None:
                 return None
         pos = offset - mf.file_from_offset
-        if pos + size > mf.wrote_position:
+        return (mf, pos) if pos + size <= mf.wrote_position else None
+
+    def read_message(self, offset: int, size: int) -> m.StoredMessage | None:
+        """The timer-topic record at `offset`, decoded straight from its mapped file."""
+        at = self._record_at(offset, size)
+        if at is None:
             return None
         try:
-            return m.decode(mf.mm, pos, check_crc=False)
+            return m.decode(at[0].mm, at[1], check_crc=False)
         except (m.RecordError, ValueError):
             return None
 
     def read_properties(self, offset: int, size: int) -> str | None:
-        mf = self._read_file
-        if mf is None or not mf.file_from_offset <= offset < mf.file_from_offset + mf.size or mf.mm.closed:
-            mf = self._read_file = self.store.commitlog.queue.find(offset)
-            if mf is None:
-                return None
-        pos = offset - mf.file_from_offset
-        return c.record_properties(mf.mm, pos) if pos + size <= mf.wrote_position else None
+        at = self._record_at(offset, size)
+        return c.record_properties(at[0].mm, at[1]) if at is not None else None
 
     async def _deliver_slot(self, slot: Slot) -> None:
         units = await self.slot_units(slot)
