@@ -1,4 +1,3 @@
-import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
-import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.MessageClientExt;
 import org.apache.rocketmq.common.message.MessageExt;
 
@@ -30,11 +28,8 @@ import org.apache.rocketmq.common.message.MessageExt;
  */
 public class OracleConsumer {
     public static void main(String[] argv) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            a.put(argv[i], argv[i + 1]);
-        }
-        final PrintStream out = new PrintStream(new FileOutputStream(a.get("-o"), true), true, "UTF-8");
+        Map<String, String> a = OracleArgs.parse(argv);
+        final PrintStream out = OracleArgs.log(a);
         final Set<String> expected = new HashSet<>();
         for (String line : Files.readAllLines(Paths.get(a.get("--ids")), StandardCharsets.UTF_8)) {
             if (!line.trim().isEmpty()) {
@@ -50,10 +45,7 @@ public class OracleConsumer {
         }
         int timeout = Integer.parseInt(a.getOrDefault("--timeout", "120"));
 
-        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("-g"));
-        consumer.setNamesrvAddr(a.get("-n"));
-        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
-        consumer.subscribe(a.get("-t"), "*");
+        DefaultMQPushConsumer consumer = OracleArgs.subscribeAll(new DefaultMQPushConsumer(a.get("-g")), a);
         consumer.registerMessageListener(new MessageListenerConcurrently() {
             @Override
             public ConsumeConcurrentlyStatus consumeMessage(List<MessageExt> msgs,

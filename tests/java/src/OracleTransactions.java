@@ -1,4 +1,3 @@
-import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -15,7 +14,6 @@ import org.apache.rocketmq.client.producer.LocalTransactionState;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.TransactionListener;
 import org.apache.rocketmq.client.producer.TransactionMQProducer;
-import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
 
@@ -36,11 +34,8 @@ public class OracleTransactions {
     static final Map<String, LocalTransactionState> CHECK = new HashMap<>();
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            a.put(argv[i], argv[i + 1]);
-        }
-        final PrintStream out = new PrintStream(new FileOutputStream(a.get("-o"), true), true, "UTF-8");
+        Map<String, String> a = OracleArgs.parse(argv);
+        final PrintStream out = OracleArgs.log(a);
         long deadline = System.currentTimeMillis() + 1000L * Integer.parseInt(a.getOrDefault("--timeout", "150"));
         LOCAL.put("commit", LocalTransactionState.COMMIT_MESSAGE);
         LOCAL.put("rollback", LocalTransactionState.ROLLBACK_MESSAGE);
@@ -52,10 +47,7 @@ public class OracleTransactions {
         final Set<String> checked = ConcurrentHashMap.newKeySet();
         final Set<String> consumed = ConcurrentHashMap.newKeySet();
 
-        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(a.get("-g"));
-        consumer.setNamesrvAddr(a.get("-n"));
-        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
-        consumer.subscribe(a.get("-t"), "*");
+        DefaultMQPushConsumer consumer = OracleArgs.subscribeAll(new DefaultMQPushConsumer(a.get("-g")), a);
         consumer.registerMessageListener(new MessageListenerConcurrently() {
             @Override
             public ConsumeConcurrentlyStatus consumeMessage(List<MessageExt> msgs, ConsumeConcurrentlyContext ctx) {
