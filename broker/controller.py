@@ -76,8 +76,7 @@ class Broker:
         self.transaction_check = TransactionCheckService(b, self.transactions, self.topics, self.producers,
                                                          s.fileReservedTime)
 
-        send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host,
-                             None if self.is_slave else self.transactions)
+        send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host, self.transactions)
         # Pub records written by the broker for producers that do not trace (brokerTraceEnable, ours)
         self.trace_writer = (BrokerTraceWriter(b, self.store, self.topics, self.store_host)
                              if b.brokerTraceEnable and not self.is_slave else None)

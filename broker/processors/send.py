@@ -125,7 +125,7 @@ class SendProcessor:
                  groups: SubscriptionGroupManager, store_host: tuple[str, int],
                  transactions: TransactionalMessageService | None = None) -> None:
         self.config = config
-        self.transactions = transactions      # None on a slave: half messages are refused
+        self.transactions = transactions      # None: half messages are refused (NO_PERMISSION)
         self.store = store
         self.topics = topics
         self.groups = groups

@@ -19,10 +19,10 @@ from tests.support.daemons import NamesrvProcess
 TOPIC = "HaRoles"
 
 
-def send_request(topic: str = TOPIC, body: bytes = b"hello") -> object:
+def send_request(topic: str = TOPIC, body: bytes = b"hello", properties: str = "", sys_flag: int = 0) -> object:
     h = SendMessageRequestHeader(producerGroup="PID_roles", topic=topic, defaultTopic="TBW102",
-                                 defaultTopicQueueNums=4, queueId=0, sysFlag=0,
-                                 bornTimestamp=int(time.time() * 1000), flag=0, properties="")
+                                 defaultTopicQueueNums=4, queueId=0, sysFlag=sys_flag,
+                                 bornTimestamp=int(time.time() * 1000), flag=0, properties=properties)
     return make_request(RequestCode.SEND_MESSAGE, h.encode(), body)
 
 
@@ -67,6 +67,10 @@ def test_a_slave_refuses_writes_with_javas_answers(group):
     resp = run(_invoke(slave.addr, send_request()))
     assert resp.code == ResponseCode.SERVICE_NOT_AVAILABLE
     assert "messages are put to the slave" in resp.remark
+    # a half message too: Java's slave goes on to the store, which refuses it
+    half = send_request(properties="TRAN_MSG\x01true\x02PGROUP\x01PID_roles", sys_flag=4)
+    resp2 = run(_invoke(slave.addr, half))
+    assert (resp2.code, resp2.remark) == (resp.code, resp.remark)
     create = CreateTopicRequestHeader(topic="NewOnSlave", defaultTopic="TBW102", readQueueNums=4, writeQueueNums=4,
                                       perm=6, topicFilterType="SINGLE_TAG")
     resp = run(_invoke(slave.addr, make_request(RequestCode.UPDATE_AND_CREATE_TOPIC, create.encode())))
