@@ -9,7 +9,8 @@ Scenarios (1 KiB messages, the tools' default topic setup: auto-created through 
   together    bench-producer and bench-consumer at once (consume TPS reported beside the send TPS)
   drain       a backlog written first by bench-producer, then bench-consumer reads it (consume TPS)
   syncflush   bench-producer against a SYNC_FLUSH broker
-Each figure is the mean of the tool's 10-s windows after the first. Broker and tool CPU (% of one core) are
+Send figures are the mean of the tool's 10-s windows after the first; consume figures the mean of the
+windows that consumed anything (a short drain ends inside its first window). Broker and tool CPU (% of one core) are
 read from /proc, so the Java tool's own share of the 2 cores is visible. Needs the oracle at
 $JAVA_ORACLE_HOME or /tmp/javarmq. This is the measuring half of issue 12's `bench/run --vs-java`.
 """
@@ -72,7 +73,10 @@ def _sends(path: Path, mps: bool = False) -> float:
 
 
 def _consumes(path: Path) -> float:
-    return _steady([float(x) for x in _CONSUME.findall(path.read_text(errors="replace"))])
+    """Mean of the consumer's windows that consumed anything: a drain can end inside its first window, and a
+    consumer started before its topic exists consumes nothing until its first rebalance."""
+    busy = [float(x) for x in _CONSUME.findall(path.read_text(errors="replace")) if float(x) > 0]
+    return sum(busy) / len(busy) if busy else 0.0
 
 
 def producer_args(ns: str, topic: str) -> list[object]:
