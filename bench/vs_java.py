@@ -99,8 +99,10 @@ def run_scenario(name: str, work: Path, ns: str, broker_pid: int, seconds: float
             _stop(p)
             result = {"msgs_per_s": _sends(out, mps=True)}
         elif name == "together":
-            c, cout = _tool(work / "c", "bench-consumer", "-n", ns, "-t", topic, "-g", "CID_bench_together")
+            # the producer creates the topic; a consumer started before would wait for its 30-s route refresh
             p, out = _tool(work, "bench-producer", *producer_args(ns, topic))
+            time.sleep(3)
+            c, cout = _tool(work / "c", "bench-consumer", "-n", ns, "-t", topic, "-g", "CID_bench_together")
             tool = _load(p, seconds)
             _stop(p)
             _stop(c)
