@@ -60,8 +60,9 @@ def ours(root: Path, args: argparse.Namespace) -> dict:
 
 
 def java(root: Path, args: argparse.Namespace) -> dict:
-    with JavaNamesrv(root / "ns").start() as ns, JavaBroker(root / "broker", ns.addr, **BROKER_PROPS,
-                                                            mappedFileSizeCommitLog=1 << 30).start() as br:
+    # `with` starts them (DaemonProcess.__enter__): calling start() as well would leave a first JVM running
+    with JavaNamesrv(root / "ns") as ns, JavaBroker(root / "broker", ns.addr, **BROKER_PROPS,
+                                                    mappedFileSizeCommitLog=1 << 30) as br:
         return run_producer(root / "producer", ns.addr, args, br.proc.pid)
 
 

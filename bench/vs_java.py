@@ -127,7 +127,8 @@ def ours(root: Path, name: str, seconds: float) -> dict:
 
 def java(root: Path, name: str, seconds: float) -> dict:
     props = dict(BIG_FILES, flushDiskType="SYNC_FLUSH" if name == "syncflush" else "ASYNC_FLUSH")
-    with JavaNamesrv(root / "ns").start() as ns, JavaBroker(root / "broker", ns.addr, **props).start() as br:
+    # `with` starts them (DaemonProcess.__enter__): calling start() as well would leave a first JVM running
+    with JavaNamesrv(root / "ns") as ns, JavaBroker(root / "broker", ns.addr, **props) as br:
         return run_scenario(name, root / "tools", ns.addr, br.proc.pid, seconds)
 
 
