@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from remoting import runtime
+from remoting import hotpath, runtime
 from remoting.config import ConfigError, format_properties
 
 from .config import BrokerSettings, load_settings
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     setup_logging("broker")
     log.info("config:\n%s", format_properties(settings.broker, settings.server, settings.store).rstrip())
+    hotpath.log_mode(log)
     try:
         runtime.run(serve(settings))
     except (OSError, RuntimeError) as e:

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from remoting import runtime
+from remoting import hotpath, runtime
 from remoting.codes import SerializeType
 from remoting.config import ConfigError, apply_properties, format_properties, read_properties_file
 
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     setup_logging("namesrv")
     log.info("config:\n%s", format_properties(configuration.namesrv, configuration.server).rstrip())
+    hotpath.log_mode(log)
     try:
         runtime.run(serve(configuration))
     except OSError as e:

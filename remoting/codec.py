@@ -17,10 +17,8 @@ from .command import RemotingCommand
 # NettyDecoder: LengthFieldBasedFrameDecoder(16777216) counts the 4-byte prefix against the limit.
 DEFAULT_MAX_FRAME_LENGTH = 16777216
 
-_INT = struct.Struct(">i")
 _UINT = struct.Struct(">I")
 _FRAME_PREFIX = struct.Struct(">II")
-_RMQ_FIXED = struct.Struct(">hBhii")  # code, language, version, opaque, flag
 
 _LANG_BY_CODE = {lc.value: lc.name for lc in LanguageCode}
 _LANG_BY_NAME = {lc.name: lc.value for lc in LanguageCode}
@@ -215,48 +213,95 @@ def _encode_json_header_std(cmd: RemotingCommand) -> bytes:
 
 # ---------------------------------------------------------------- ROCKETMQ binary header (serialize type 1)
 
-def _to_short(n: int) -> int:
-    return ((n + 0x8000) & 0xFFFF) - 0x8000  # Java (short) cast
+def _put16(out: bytearray, pos: int, v: int) -> None:
+    out[pos] = (v >> 8) & 0xFF
+    out[pos + 1] = v & 0xFF
 
 
-def _to_int(n: int) -> int:
-    return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+def _put32(out: bytearray, pos: int, v: int) -> None:
+    out[pos] = (v >> 24) & 0xFF
+    out[pos + 1] = (v >> 16) & 0xFF
+    out[pos + 2] = (v >> 8) & 0xFF
+    out[pos + 3] = v & 0xFF
 
 
 def encode_rocketmq_header(cmd: RemotingCommand) -> bytes:
+    # sized first, then filled in place (the low bytes of code/version/opaque/flag: Java's short and int casts)
     lang = _LANG_BY_NAME.get(cmd.language, LanguageCode.OTHER)
-    out = bytearray(_RMQ_FIXED.pack(_to_short(cmd.code), lang, _to_short(cmd.version),
-                                    _to_int(cmd.opaque), _to_int(cmd.flag)))
     remark = cmd.remark.encode("utf-8") if cmd.remark else b""
-    out += _INT.pack(len(remark))
-    out += remark
-    ext = bytearray()
+    fields: list[bytes] = []
+    ext_len = 0
     if cmd.ext_fields:
         for k, v in cmd.ext_fields.items():
             if k is None or v is None:
                 continue
             kb = k.encode("utf-8")
             vb = v.encode("utf-8")
-            ext += struct.pack(">h", len(kb)) + kb + _INT.pack(len(vb)) + vb
-    out += _INT.pack(len(ext))
-    out += ext
+            if len(kb) > 0x7FFF:
+                raise struct.error("ext key longer than a Java short")
+            fields.append(kb)
+            fields.append(vb)
+            ext_len += 6 + len(kb) + len(vb)
+    remark_len = len(remark)
+    out = bytearray(21 + remark_len + ext_len)
+    _put16(out, 0, cmd.code)
+    out[2] = lang
+    _put16(out, 3, cmd.version)
+    _put32(out, 5, cmd.opaque)
+    _put32(out, 9, cmd.flag)
+    _put32(out, 13, remark_len)
+    pos = 17
+    out[pos:pos + remark_len] = remark
+    pos += remark_len
+    _put32(out, pos, ext_len)
+    pos += 4
+    for i in range(0, len(fields), 2):
+        kb = fields[i]
+        vb = fields[i + 1]
+        _put16(out, pos, len(kb))
+        pos += 2
+        out[pos:pos + len(kb)] = kb
+        pos += len(kb)
+        _put32(out, pos, len(vb))
+        pos += 4
+        out[pos:pos + len(vb)] = vb
+        pos += len(vb)
     return bytes(out)
 
 
+def _u16(data: bytes, pos: int) -> int:
+    return (data[pos] << 8) | data[pos + 1]
+
+
+def _i32(data: bytes, pos: int) -> int:
+    v = (data[pos] << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
+    return v - 0x100000000 if v >= 0x80000000 else v
+
+
 def decode_rocketmq_header(header: bytes | memoryview) -> RemotingCommand:
-    mv = memoryview(header)
-    n = len(mv)
-    if n < _RMQ_FIXED.size + 8:
+    # byte arithmetic on a bytes object: compiled (codec.pxd) it runs on the C buffer, no struct calls
+    data = bytes(header)
+    n = len(data)
+    if n < 21:
         raise FrameError("ROCKETMQ header too short")
-    code, lang, version, opaque, flag = _RMQ_FIXED.unpack_from(mv, 0)
-    pos = _RMQ_FIXED.size
-    (remark_len,) = _INT.unpack_from(mv, pos)
-    pos += 4
+    code = _u16(data, 0)
+    if code >= 0x8000:
+        code -= 0x10000
+    lang = data[2]
+    version = _u16(data, 3)
+    if version >= 0x8000:
+        version -= 0x10000
+    opaque = _i32(data, 5)
+    flag = _i32(data, 9)
+    remark_len = _i32(data, 13)
+    pos = 17
     if remark_len < 0 or pos + remark_len + 4 > n:
         raise FrameError("bad remark length")
-    remark = _utf8(mv[pos:pos + remark_len]) if remark_len else None  # length 0 decodes as null
+    remark = None
+    if remark_len:  # length 0 decodes as null
+        remark = _utf8(data, pos, pos + remark_len)
     pos += remark_len
-    (ext_len,) = _INT.unpack_from(mv, pos)
+    ext_len = _i32(data, pos)
     pos += 4
     if ext_len < 0 or pos + ext_len > n:
         raise FrameError("bad extFields length")
@@ -267,27 +312,26 @@ def decode_rocketmq_header(header: bytes | memoryview) -> RemotingCommand:
         while pos < end:
             if pos + 2 > end:
                 raise FrameError("truncated ext key length")
-            (klen,) = struct.unpack_from(">h", mv, pos)
+            klen = _u16(data, pos)
             pos += 2
-            if klen < 0 or pos + klen + 4 > end:
+            if klen >= 0x8000 or pos + klen + 4 > end:
                 raise FrameError("bad ext key length")
-            key = _utf8(mv[pos:pos + klen]) if klen else None
+            key = _utf8(data, pos, pos + klen) if klen else None
             pos += klen
-            (vlen,) = _INT.unpack_from(mv, pos)
+            vlen = _i32(data, pos)
             pos += 4
             if vlen < 0 or pos + vlen > end:
                 raise FrameError("bad ext value length")
-            value = _utf8(mv[pos:pos + vlen]) if vlen else None
+            value = _utf8(data, pos, pos + vlen) if vlen else None
             pos += vlen
             if key is not None and value is not None:
                 ext_fields[key] = value  # duplicate keys: last one wins, as in Java's HashMap
-    return RemotingCommand(code=code, language=_LANG_BY_CODE.get(lang, "OTHER"), version=version,
-                           opaque=opaque, flag=flag, remark=remark, ext_fields=ext_fields,
-                           serialize_type=SerializeType.ROCKETMQ)
+    return RemotingCommand(code, _LANG_BY_CODE.get(lang, "OTHER"), version, opaque, flag, remark, ext_fields,
+                           None, SerializeType.ROCKETMQ)
 
 
-def _utf8(b: memoryview) -> str:
+def _utf8(data: bytes, start: int, end: int) -> str:
     try:
-        return bytes(b).decode("utf-8")
+        return data[start:end].decode("utf-8")
     except UnicodeDecodeError as e:
         raise FrameError(f"bad UTF-8 in header: {e}") from None

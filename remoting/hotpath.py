@@ -115,3 +115,10 @@ def describe() -> str:
         return "pure-Python hot path (no compiled modules: run `make install` with a C compiler for the fast build)"
     pure = ", ".join(n for n, mode in modes.items() if mode == "pure")
     return f"partly compiled hot path (pure: {pure})"
+
+
+def log_mode(logger) -> None:  # noqa: ANN001 - a logging.Logger
+    """The daemons' start-up line; a warning when the build is missing or partly stale (not asked for)."""
+    modes = module_modes()
+    degraded = "pure" in modes.values() and not pure_requested()
+    (logger.warning if degraded else logger.info)("hot path: %s", describe())
