@@ -278,14 +278,17 @@ def java_string_hash(s: str) -> int:
         if len(s) > 2 * _HASH_TAIL:
             h = _ascii_hash(s[:-_HASH_TAIL])
             s = s[-_HASH_TAIL:]
-        for c in s.encode("ascii"):
-            h = h * 31 + c
+        data = s.encode("ascii")
+        for c in data:
+            h = (h * 31 + c) & 0xFFFFFFFF
     else:
         data = s.encode("utf-16-be")
-        for i in range(0, len(data), 2):
-            h = h * 31 + ((data[i] << 8) | data[i + 1])
-    h &= 0xFFFFFFFF  # exact: the low 32 bits do not depend on the higher ones
-    return h - (1 << 32) if h & 0x80000000 else h
+        n = len(data)
+        for i in range(0, n, 2):
+            h = (h * 31 + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    if h & 0x80000000:
+        return h - 0x100000000
+    return h
 
 
 @functools.lru_cache(maxsize=65536)
