@@ -60,6 +60,10 @@ class BrokerConfig:
     registerNameServerPeriod: int = 30000
     aclEnable: bool = False
     storeReplyMessageEnable: bool = True
+    # overload protection (broker/fast_failure): SYSTEM_BUSY instead of storing when sends wait too long
+    brokerFastFailureEnable: bool = True
+    waitTimeMillsInSendQueue: int = 200
+    sendThreadPoolQueueCapacity: int = 10000
     # not in Java: the broker writes Pub trace records to msgTraceTopicName for producers that do not trace
     # (broker/trace/pub_writer); the trace topic is then created as with traceTopicEnable
     brokerTraceEnable: bool = False

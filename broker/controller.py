@@ -23,6 +23,7 @@ from store.timer.service import TimerMessageStore
 from .client_manager import ConsumerManager, ProducerManager
 from .config import BrokerSettings
 from .consumer_offset import ConsumerOffsetManager
+from .fast_failure import FastFailure
 from .long_polling import PullRequestHoldService
 from .namesrv_register import NamesrvRegistrar
 from .processors.admin import AdminProcessor
@@ -77,6 +78,7 @@ class Broker:
                                                          s.fileReservedTime)
 
         send = SendProcessor(b, self.store, self.topics, self.groups, self.store_host, self.transactions)
+        self.fast_failure = send.fast_failure = FastFailure.from_config(b, s)
         # Pub records written by the broker for producers that do not trace (brokerTraceEnable, ours)
         self.trace_writer = (BrokerTraceWriter(b, self.store, self.topics, self.store_host)
                              if b.brokerTraceEnable and not self.is_slave else None)
@@ -158,6 +160,7 @@ class Broker:
             self.schedule.start()
             self.transactions.rebuild()
             self.transaction_check.start()
+        self.fast_failure.start()
         await self.server.start(host)
         await self.store.ha.start(host)
         try:
@@ -199,6 +202,7 @@ class Broker:
         self.holds.wake_all()
         await self.vip_server.stop()
         await self.server.stop()
+        self.fast_failure.stop()
         await self.client.close()
         if self.store.timer is not None:
             await self.store.timer.stop()

@@ -49,6 +49,7 @@ class MessageStoreConfig:
     brokerRole: str = "ASYNC_MASTER"
     flushDiskType: str = "ASYNC_FLUSH"
     syncFlushTimeout: int = 5000
+    osPageCacheBusyTimeOutMills: int = 1000   # broker/fast_failure: a loop stall this long = page cache busy
     # HA (master/slave replication); 4.9.7's BrokerStartup forces haListenPort to listenPort + 1
     haListenPort: int = 10912
     haSendHeartbeatInterval: int = 5000

@@ -17,6 +17,7 @@ from store.message_store import MessageStore
 from store.results import PutResult, PutStatus
 
 from ..config import BrokerConfig
+from ..fast_failure import FastFailure
 from ..schedule import PROPERTY_DELAY, BadDelayLevel, divert_to_schedule
 from ..subscription_group import SubscriptionGroupManager
 from ..timer_hook import TimerRefused, divert_to_timer
@@ -133,6 +134,7 @@ class SendProcessor:
         self.rng = random.Random()
         # after every put of a send (header, stored messages, result, handling start ms): the broker trace writer
         self.on_stored: Callable[[SendMessageRequestHeader, list[m.StoredMessage], PutResult, int], None] | None = None
+        self.fast_failure = FastFailure()   # SYSTEM_BUSY before a send is stored; the broker sets its started one
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.SEND_MESSAGE: self.send, RequestCode.SEND_MESSAGE_V2: self.send,
@@ -148,6 +150,9 @@ class SendProcessor:
     def send(self, conn, req: RemotingCommand):
         """The response, or (SYNC_FLUSH) a coroutine that answers once the flush covers the records: an
         ASYNC_FLUSH send is answered inline, without a task per request."""
+        ff = self.fast_failure
+        if (ff.pending > ff.capacity or time.monotonic() > ff.deadline) and ff.refuse(conn, req):
+            return None
         if req.code == RequestCode.SEND_MESSAGE:
             h = SendMessageRequestHeader.decode(req.ext_fields)
         else:
@@ -215,7 +220,12 @@ class SendProcessor:
 
     async def _stored_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
         """SYNC_FLUSH and/or SYNC_MASTER: answered once the flush and the slave's acknowledgement are known."""
-        return self._put_response(req, await self.store.wait_stored(result), queue_id)
+        ff = self.fast_failure
+        ff.pending += 1     # the sends in flight that sendThreadPoolQueueCapacity bounds (OVERLOAD)
+        try:
+            return self._put_response(req, await self.store.wait_stored(result), queue_id)
+        finally:
+            ff.pending -= 1
 
     def _retry_or_dlq(self, req: RemotingCommand, h: SendMessageRequestHeader, queue_id: int):
         """handleRetryAndDLQ: a message a client sends to %RETRY%<group> itself goes to %DLQ%<group> once its
@@ -239,6 +249,9 @@ class SendProcessor:
     def send_back(self, conn, req: RemotingCommand) -> RemotingCommand:
         """CONSUMER_SEND_MSG_BACK: a message the consumer could not consume goes to %RETRY%<group> with a delay
         level (0 = 3 + reconsumeTimes), or to %DLQ%<group> once it was retried its maximum number of times."""
+        ff = self.fast_failure
+        if (ff.pending > ff.capacity or time.monotonic() > ff.deadline) and ff.refuse(conn, req):
+            return None
         h = ConsumerSendMsgBackRequestHeader.decode(req.ext_fields)
         sub = self.groups.find(h.group)
         if sub is None:
