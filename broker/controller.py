@@ -90,7 +90,7 @@ class Broker:
                   ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
                   AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
                                  self.offsets, self.is_slave, self.schedule, self.configuration,
-                                 self._permission_changed), send]
+                                 self._permission_changed, self.fast_failure), send]
         others.append(SlaveEndTransactionProcessor() if self.is_slave
                       else EndTransactionProcessor(self.transactions, self.store))
         self.dispatcher = Dispatcher("broker")

@@ -161,6 +161,13 @@ class FastFailure:
         """The hot-path test, for callers that are not on the hot path (tests, other processors)."""
         return self.pending > self.capacity or time.monotonic() > self.deadline
 
+    def runtime_info(self) -> dict[str, str]:
+        """GET_BROKER_RUNTIME_INFO's send-queue keys: the sends waiting for flush/slave, the capacity, and how
+        long a send read now has waited at least (how far the loop is behind the tick; 0 when on time)."""
+        behind = (time.monotonic() - self.due) * 1000.0
+        return {"sendThreadPoolQueueSize": str(self.pending), "sendThreadPoolQueueCapacity": str(self.capacity),
+                "sendThreadPoolQueueHeadWaitTimeMills": str(round(behind) if behind > 0 else 0)}
+
     # ------------------------------------------------------------ the tick
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -21,6 +21,7 @@ from store.timer import checkpoint as timer_checkpoint
 from ..client_manager import ConsumerManager, ProducerManager
 from ..config import BrokerConfig
 from ..consumer_offset import ConsumerOffsetManager
+from ..fast_failure import FastFailure
 from ..schedule import ScheduleMessageService
 from ..subscription_group import SubscriptionGroupConfig, SubscriptionGroupManager
 from ..topic_config import TopicConfigManager, validate_topic
@@ -40,8 +41,10 @@ class AdminProcessor:
     def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
                  groups: SubscriptionGroupManager, consumers: ConsumerManager, producers: ProducerManager,
                  offsets: ConsumerOffsetManager, is_slave: bool, schedule: ScheduleMessageService,
-                 configuration: RuntimeConfiguration, on_permission_change: Callable[[], None]) -> None:
+                 configuration: RuntimeConfiguration, on_permission_change: Callable[[], None],
+                 fast_failure: FastFailure | None = None) -> None:
         self.config = config
+        self.fast_failure = fast_failure or FastFailure()   # the send "queue" figures of the runtime info
         self.store = store
         self.topics = topics
         self.groups = groups
@@ -223,7 +226,7 @@ class AdminProcessor:
 
     def get_broker_runtime_info(self, conn, req):
         """The KVTable of AdminBrokerProcessor.prepareRuntimeInfo, same keys; thread-pool figures are 0 (no
-        thread pools here)."""
+        thread pools here) but the send queue's (broker/fast_failure)."""
         info = dict(self.store.runtime_info())
         info.update(self.schedule.running_stats())
         stats = self.store.stats
@@ -250,12 +253,12 @@ class AdminProcessor:
             "pageCacheLockTimeMills": "0", "remainHowManyDataToFlush": "0 B", "remainTransientStoreBufferNumbs": "2147483647",
             "commitLogDirCapacity": capacity,
             f"commitLogDiskRatio_{self.store.config.commitlog_dir}": info["commitLogDiskRatio"],
-            "sendThreadPoolQueueSize": "0", "sendThreadPoolQueueCapacity": "10000",
-            "sendThreadPoolQueueHeadWaitTimeMills": "0", "pullThreadPoolQueueSize": "0",
+            "pullThreadPoolQueueSize": "0",
             "pullThreadPoolQueueCapacity": "100000", "pullThreadPoolQueueHeadWaitTimeMills": "0",
             "queryThreadPoolQueueSize": "0", "queryThreadPoolQueueCapacity": "20000",
             "queryThreadPoolQueueHeadWaitTimeMills": "0", "EndTransactionQueueSize": "0",
             "EndTransactionThreadPoolQueueCapacity": "100000"})
+        info.update(self.fast_failure.runtime_info())
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"table": info}))
 
     def get_broker_config(self, conn, req):

@@ -2,6 +2,9 @@
 byte for byte as Java 4.9.7 writes them, the tick on a fake loop, and a refused send storing nothing."""
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 from broker import fast_failure as ff
@@ -183,3 +186,45 @@ def test_a_refused_send_stores_nothing_and_a_handled_one_does(tmp_path, ticking)
                                            body=b"x"))
     assert resp.code == ResponseCode.SUCCESS and store.commitlog.max_offset() > 0
     store.close(clean=True)
+
+
+def test_runtime_info_send_queue_keys(ticking):
+    f, clock, _loop = ticking
+    assert FastFailure().runtime_info() == {"sendThreadPoolQueueSize": "0", "sendThreadPoolQueueCapacity": "10000",
+                                            "sendThreadPoolQueueHeadWaitTimeMills": "0"}
+    f.pending = 1
+    clock.now = f.due + 0.0304
+    assert f.runtime_info() == {"sendThreadPoolQueueSize": "1", "sendThreadPoolQueueCapacity": "2",
+                                "sendThreadPoolQueueHeadWaitTimeMills": "30"}
+
+
+def test_sends_waiting_for_the_flush_fill_the_queue_then_overload(tmp_path):
+    """SYNC_FLUSH sends waiting for their flush are the bounded queue: one more than sendThreadPoolQueueCapacity
+    and the next send is answered OVERLOAD without being stored; once they are answered, sends go through."""
+    async def scenario():
+        store = open_store(small_config(tmp_path / "s", mappedFileSizeCommitLog=1 << 20, flushDiskType="SYNC_FLUSH"))
+        store.start()
+        config = BrokerConfig(brokerName="b")
+        proc = SendProcessor(config, store, TopicConfigManager(config, str(tmp_path / "s"), lambda job: None),
+                             SubscriptionGroupManager(True, str(tmp_path / "s"), lambda job: None), STORE_HOST)
+        f = proc.fast_failure = FastFailure(capacity=1)
+        gate = threading.Event()
+        store.io.submit(gate.wait)          # the I/O thread is stuck: the flushes wait
+        conn = FakeConn()
+
+        def request(opaque):
+            ext = {"a": "PG", "b": "TopicFF", "c": "TBW102", "d": "4", "e": "0", "f": "0", "g": "1", "h": "0",
+                   "i": f"UNIQ_KEY\x01K{opaque}\x02", "j": "0", "k": "false", "m": "false"}
+            return RemotingCommand(code=RequestCode.SEND_MESSAGE_V2, opaque=opaque, ext_fields=ext, body=b"x")
+        waiting = [asyncio.ensure_future(proc.send(conn, request(i))) for i in (1, 2)]
+        await asyncio.sleep(0)              # one loop turn: both wait for the flush now
+        assert f.pending == 2
+        stored = store.commitlog.max_offset()
+        assert proc.send(conn, request(3)) is None
+        assert conn.sent[0].remark == ff.OVERLOAD and store.commitlog.max_offset() == stored
+        gate.set()
+        assert [r.code for r in await asyncio.gather(*waiting)] == [ResponseCode.SUCCESS] * 2
+        assert f.pending == 0
+        assert (await proc.send(conn, request(4))).code == ResponseCode.SUCCESS
+        await store.shutdown()
+    asyncio.run(scenario())
