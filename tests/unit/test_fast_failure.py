@@ -10,6 +10,7 @@ import pytest
 from broker import fast_failure as ff
 from broker.config import BrokerConfig
 from broker.fast_failure import FastFailure, deadline_after, page_cache_busy, verdict
+from broker.processors import send as send_module
 from broker.processors.send import SendProcessor
 from broker.subscription_group import SubscriptionGroupManager
 from broker.topic_config import TopicConfigManager
@@ -88,18 +89,25 @@ class FakeLoop:
         pass
 
 
+T0 = 1e9    # the fake monotonic clock starts past any real one: only the patched clocks can fire the checks
+
+
 class Clock:
     def __init__(self):
-        self.now = 100.0
+        self.now = T0
 
     def monotonic(self):
         return self.now
+
+    def time(self):
+        return 1.7e9 + self.now - T0
 
 
 @pytest.fixture
 def ticking(monkeypatch):
     clock, loop = Clock(), FakeLoop()
     monkeypatch.setattr(ff, "time", clock)
+    monkeypatch.setattr(send_module, "time", clock)     # the send path's own clock read
     monkeypatch.setattr(ff.asyncio, "get_running_loop", lambda: loop)
     f = FastFailure(wait_ms=50, capacity=2, pc_busy_ms=300)
     f.start()
@@ -113,12 +121,12 @@ def fire(loop):
 
 def test_tick_moves_the_deadline_and_a_stall_rejects_the_next_round(ticking):
     f, clock, loop = ticking
-    assert f.due == pytest.approx(100.010) and f.deadline == pytest.approx(100.060)
+    assert f.due - T0 == pytest.approx(0.010) and f.deadline - T0 == pytest.approx(0.060)
     assert not f.busy()
-    clock.now = 100.061                              # the loop is 51 ms past the tick: sends waited that long
+    clock.now = T0 + 0.061                           # the loop is 51 ms past the tick: sends waited that long
     assert f.busy() and f.refuse(FakeConn(), RemotingCommand(code=RequestCode.SEND_MESSAGE_V2, opaque=1))
     assert f.refused["TIMEOUT_CLEAN_QUEUE"] == 1
-    clock.now = 100.5                                # 490 ms past: a stall, PCBUSY for what it read meanwhile
+    clock.now = T0 + 0.5                             # 490 ms past: a stall, PCBUSY for what it read meanwhile
     conn = FakeConn()
     f.refuse(conn, RemotingCommand(code=RequestCode.SEND_MESSAGE, opaque=2))
     assert conn.sent[0].remark.startswith("[PCBUSY_CLEAN_QUEUE]") and "period in queue: 490ms" in conn.sent[0].remark
@@ -126,7 +134,7 @@ def test_tick_moves_the_deadline_and_a_stall_rejects_the_next_round(ticking):
     assert f.rejecting and f.busy()
     f.refuse(conn, RemotingCommand(code=RequestCode.SEND_MESSAGE, opaque=3))
     assert conn.sent[1].remark == ff.REJECT_REQUEST
-    clock.now = 100.512
+    clock.now = T0 + 0.512
     fire(loop)                                       # on time again: sends are handled
     assert not f.rejecting and not f.busy()
     f.pending = 3                                    # more in flight than sendThreadPoolQueueCapacity
@@ -140,7 +148,7 @@ def test_tick_moves_the_deadline_and_a_stall_rejects_the_next_round(ticking):
 
 def test_answers_are_plain_system_busy_and_oneway_as_java(ticking):
     f, clock, _loop = ticking
-    clock.now = 101.0
+    clock.now = T0 + 1.0
     conn = FakeConn()
     req = RemotingCommand(code=RequestCode.SEND_MESSAGE_V2, opaque=42, serialize_type=SerializeType.ROCKETMQ)
     assert f.refuse(conn, req)
@@ -174,7 +182,7 @@ def test_a_refused_send_stores_nothing_and_a_handled_one_does(tmp_path, ticking)
     ext = {"a": "PG", "b": "TopicFF", "c": "TBW102", "d": "4", "e": "0", "f": "0", "g": "1", "h": "0",
            "i": "UNIQ_KEY\x01K1\x02WAIT\x01true\x02", "j": "0", "k": "false", "m": "false"}
     conn = FakeConn()
-    clock.now = 100.2                                # 190 ms behind
+    clock.now = T0 + 0.2                             # 190 ms behind
     req = RemotingCommand(code=RequestCode.SEND_MESSAGE_V2, opaque=7, ext_fields=dict(ext), body=b"x")
     assert proc.send(conn, req) is None
     assert conn.sent[0].code == ResponseCode.SYSTEM_BUSY and store.commitlog.max_offset() == 0
