@@ -213,12 +213,26 @@ def _encode_json_header_std(cmd: RemotingCommand) -> bytes:
 
 # ---------------------------------------------------------------- ROCKETMQ binary header (serialize type 1)
 
-def _put16(out: bytearray, pos: int, v: int) -> None:
-    out[pos] = (v >> 8) & 0xFF
-    out[pos + 1] = v & 0xFF
+# 32-bit constants as names: compiled, codec.pxd makes them C integers, so the arithmetic below stays in C
+# (a literal this large would be a Python int in Cython)
+_SIGN32 = 0x80000000
+_WRAP32 = 0x100000000
+_LANG_OTHER = int(LanguageCode.OTHER)
 
 
-def _put32(out: bytearray, pos: int, v: int) -> None:
+def _add16(out: bytearray, v: int) -> None:
+    out.append((v >> 8) & 0xFF)
+    out.append(v & 0xFF)
+
+
+def _add32(out: bytearray, v: int) -> None:
+    out.append((v >> 24) & 0xFF)
+    out.append((v >> 16) & 0xFF)
+    out.append((v >> 8) & 0xFF)
+    out.append(v & 0xFF)
+
+
+def _set32(out: bytearray, pos: int, v: int) -> None:
     out[pos] = (v >> 24) & 0xFF
     out[pos + 1] = (v >> 16) & 0xFF
     out[pos + 2] = (v >> 8) & 0xFF
@@ -226,46 +240,37 @@ def _put32(out: bytearray, pos: int, v: int) -> None:
 
 
 def encode_rocketmq_header(cmd: RemotingCommand) -> bytes:
-    # sized first, then filled in place (the low bytes of code/version/opaque/flag: Java's short and int casts)
-    lang = _LANG_BY_NAME.get(cmd.language, LanguageCode.OTHER)
-    remark = cmd.remark.encode("utf-8") if cmd.remark else b""
-    fields: list[bytes] = []
-    ext_len = 0
-    if cmd.ext_fields:
-        for k, v in cmd.ext_fields.items():
+    # appended byte by byte (the low bytes of code/version/opaque/flag: Java's short and int casts); the
+    # extFields length is patched in once the fields are written
+    out = bytearray()
+    _add16(out, cmd.code)
+    out.append(_LANG_BY_NAME.get(cmd.language, _LANG_OTHER))
+    _add16(out, cmd.version)
+    _add32(out, cmd.opaque)
+    _add32(out, cmd.flag)
+    remark = cmd.remark
+    if remark:
+        rb = remark.encode("utf-8")
+        _add32(out, len(rb))
+        out += rb
+    else:
+        _add32(out, 0)
+    ext_at = len(out)
+    _add32(out, 0)
+    ext = cmd.ext_fields
+    if ext:
+        for k, v in ext.items():
             if k is None or v is None:
                 continue
             kb = k.encode("utf-8")
             vb = v.encode("utf-8")
             if len(kb) > 0x7FFF:
                 raise struct.error("ext key longer than a Java short")
-            fields.append(kb)
-            fields.append(vb)
-            ext_len += 6 + len(kb) + len(vb)
-    remark_len = len(remark)
-    out = bytearray(21 + remark_len + ext_len)
-    _put16(out, 0, cmd.code)
-    out[2] = lang
-    _put16(out, 3, cmd.version)
-    _put32(out, 5, cmd.opaque)
-    _put32(out, 9, cmd.flag)
-    _put32(out, 13, remark_len)
-    pos = 17
-    out[pos:pos + remark_len] = remark
-    pos += remark_len
-    _put32(out, pos, ext_len)
-    pos += 4
-    for i in range(0, len(fields), 2):
-        kb = fields[i]
-        vb = fields[i + 1]
-        _put16(out, pos, len(kb))
-        pos += 2
-        out[pos:pos + len(kb)] = kb
-        pos += len(kb)
-        _put32(out, pos, len(vb))
-        pos += 4
-        out[pos:pos + len(vb)] = vb
-        pos += len(vb)
+            _add16(out, len(kb))
+            out += kb
+            _add32(out, len(vb))
+            out += vb
+        _set32(out, ext_at, len(out) - ext_at - 4)
     return bytes(out)
 
 
@@ -274,8 +279,11 @@ def _u16(data: bytes, pos: int) -> int:
 
 
 def _i32(data: bytes, pos: int) -> int:
-    v = (data[pos] << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
-    return v - 0x100000000 if v >= 0x80000000 else v
+    v = data[pos]
+    v = (v << 8) | data[pos + 1]
+    v = (v << 8) | data[pos + 2]
+    v = (v << 8) | data[pos + 3]
+    return v - _WRAP32 if v >= _SIGN32 else v
 
 
 def decode_rocketmq_header(header: bytes | memoryview) -> RemotingCommand:

@@ -37,6 +37,12 @@ COMPILED = (
     "broker.processors.send",
     "broker.processors.pull",
     "broker.topic_config",
+    "broker.processors.common",
+    "broker.timer_hook",
+    "broker.schedule",
+    "broker.transaction.messages",
+    "broker.fast_failure",
+    "store.results",
 )
 
 PURE_ENV = "ROCKETMQ_PY_PURE"

@@ -257,6 +257,11 @@ def string_to_properties(s: str) -> dict[str, str]:
 
 
 _HASH_TAIL = 12
+# 32-bit constants as names: compiled, message.pxd makes them C integers (a literal this large would be a
+# Python int in Cython, and the hash loop would leave C)
+_MASK32 = 0xFFFFFFFF
+_SIGN32 = 0x80000000
+_WRAP32 = 0x100000000
 
 
 @functools.lru_cache(maxsize=1024)
@@ -280,14 +285,14 @@ def java_string_hash(s: str) -> int:
             s = s[-_HASH_TAIL:]
         data = s.encode("ascii")
         for c in data:
-            h = (h * 31 + c) & 0xFFFFFFFF
+            h = (h * 31 + c) & _MASK32
     else:
         data = s.encode("utf-16-be")
         n = len(data)
         for i in range(0, n, 2):
-            h = (h * 31 + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
-    if h & 0x80000000:
-        return h - 0x100000000
+            h = (h * 31 + ((data[i] << 8) | data[i + 1])) & _MASK32
+    if h & _SIGN32:
+        return h - _WRAP32
     return h
 
 

@@ -1,0 +1,154 @@
+"""The broker's own cost of one send, without network or client: a real Broker (started in this process, no
+NameServer) is fed SEND_MESSAGE_V2 frames the way the Java 4.9.7 producer writes them, straight into the
+Connection that would read them off the socket; its answers go to a transport that only counts bytes.
+
+    python -m bench.send_path [--sends 20000] [--json] [--batch 0]
+
+Prints microseconds of CPU per send (or per message of a batch). Under valgrind the count is exact and
+repeatable whatever else the machine does, which is how bench/RESULTS.md compares the pure and compiled builds:
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.send_path --sends N
+
+run once with N and once with 0; (difference) / N = instructions per send.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import struct
+import tempfile
+import time
+
+from broker.config import load_settings
+from broker.controller import Broker
+from remoting import codec, hotpath, runtime
+from remoting.codes import RequestCode, SerializeType
+from remoting.command import RemotingCommand
+from remoting.connection import Connection
+
+TOPIC = "BenchmarkTest"
+
+
+class CountingTransport:
+    """Stands in for the socket: answers are counted, never sent."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.bytes = 0
+
+    def get_extra_info(self, name: str, default=None):  # noqa: ANN001, ANN201
+        return ("10.0.0.9", 50123) if name == "peername" else default
+
+    def writelines(self, parts) -> None:  # noqa: ANN001
+        data = b"".join(parts)
+        self.bytes += len(data)
+        pos = 0
+        while pos + 4 <= len(data):   # one writelines carries every answer of a loop turn
+            pos += 4 + int.from_bytes(data[pos:pos + 4], "big")
+            self.frames += 1
+
+    def write(self, data) -> None:  # noqa: ANN001
+        self.writelines([data])
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def _send_frame(i: int, body: bytes, stype: SerializeType, batch: int) -> bytes:
+    uniq = f"0A000009C3CB18B4AAC2{i:012X}"
+    if batch:
+        one = []
+        for j in range(batch):
+            props = f"UNIQ_KEY\x01{uniq[:-4]}{j:04X}\x02WAIT\x01true".encode()
+            rec_len = 4 + 4 + 4 + 4 + 4 + len(body) + 2 + len(props)
+            one.append(struct.pack(">iiiii", rec_len, 0, 0, 0, len(body)) + body + struct.pack(">h", len(props)) + props)
+        body = b"".join(one)
+        props_text = "WAIT\x01true"
+        code = RequestCode.SEND_BATCH_MESSAGE
+    else:
+        props_text = f"UNIQ_KEY\x01{uniq}\x02WAIT\x01true\x02TAGS\x01TagA"
+        code = RequestCode.SEND_MESSAGE_V2
+    ext = {"a": "ProducerGroup_bench", "b": TOPIC, "c": "TBW102", "d": "4", "e": str(i % 8), "f": "0",
+           "g": str(1764445612345 + i), "h": "0", "i": props_text, "j": "0", "k": "false", "m": "true" if batch else "false"}
+    cmd = RemotingCommand(code=code, language="JAVA", version=399, opaque=i + 1000, ext_fields=ext, body=body,
+                          serialize_type=stype)
+    return codec.encode_frame(cmd)
+
+
+def _free_port_pair() -> int:
+    """A port whose successor is free too (the broker's HA port is listenPort + 1)."""
+    while True:
+        with socket.socket() as a, socket.socket() as b:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            try:
+                b.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+
+
+async def run(sends: int, stype: SerializeType, batch: int) -> tuple[float, int, int]:
+    with tempfile.TemporaryDirectory(prefix="bench-send-path-") as tmp:
+        port = _free_port_pair()
+        settings, _ = load_settings(None, overrides={
+            "storePathRootDir": tmp, "listenPort": str(port), "namesrvAddr": "", "brokerIP1": "127.0.0.1",
+            "mappedFileSizeCommitLog": str(1 << 30),
+            # the feed below is an overload by design (and valgrind slows it 50x): measure stores, not refusals
+            "brokerFastFailureEnable": "false", "osPageCacheBusyTimeOutMills": str(10 ** 9)})
+        broker = Broker(settings)
+        await broker.start("127.0.0.1")
+        try:
+            transport = CountingTransport()
+            conn = Connection(broker.dispatcher)
+            conn.connection_made(transport)  # type: ignore[arg-type]
+            create = RemotingCommand(code=RequestCode.UPDATE_AND_CREATE_TOPIC, opaque=1, ext_fields={
+                "topic": TOPIC, "defaultTopic": "TBW102", "readQueueNums": "8", "writeQueueNums": "8", "perm": "6",
+                "topicFilterType": "SINGLE_TAG", "topicSysFlag": "0", "order": "false"})
+            conn.data_received(codec.encode_frame(create))
+            await asyncio.sleep(0)
+            body = b"x" * 1024
+            frames = [_send_frame(i, body, stype, batch) for i in range(sends)]
+            await asyncio.sleep(0.05)
+            before = transport.frames
+            t0 = time.process_time()
+            for i, frame in enumerate(frames):
+                conn.data_received(frame)
+                if i % 64 == 63:
+                    await asyncio.sleep(0)   # let the loop flush the answers, as it does between socket reads
+            await asyncio.sleep(0)
+            cpu = time.process_time() - t0
+            return cpu, transport.frames - before, broker.store.stats["put_messages"]
+        finally:
+            await broker.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sends", type=int, default=20000)
+    p.add_argument("--json", action="store_true", help="JSON headers (our bench client, older clients)")
+    p.add_argument("--batch", type=int, default=0, help="messages per SEND_BATCH_MESSAGE (0: single sends)")
+    args = p.parse_args()
+    stype = SerializeType.JSON if args.json else SerializeType.ROCKETMQ
+    cpu, answered, stored = runtime.run(run(args.sends, stype, args.batch))
+    per = max(args.sends * max(args.batch, 1), 1)
+    print(f"mode: {hotpath.describe()}")
+    print(f"{args.sends} sends ({stype.name} headers, batch {args.batch}): {answered} answered, {stored} stored, "
+          f"{cpu * 1e6 / per:.1f} us CPU per message")
+
+
+if __name__ == "__main__":
+    main()

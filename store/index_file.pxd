@@ -1,0 +1,14 @@
+# C types for store/index_file.py when Cython compiles it (the .py stays the one source; see remoting/hotpath.py)
+import cython
+
+cpdef long long key_hash(key) except? -1
+
+cdef class IndexFile:
+    cdef public object path, file, mm
+    cdef public long long slot_num, max_index, size
+    cdef public long long begin_ts, end_ts, begin_phy, end_phy, slot_count, index_count
+
+    @cython.locals(h="long long", slot="long long", slot_pos=Py_ssize_t, prev="long long", diff="long long",
+                   pos=Py_ssize_t)
+    cpdef bint put(self, str key, long long phy_offset, long long store_ts, bint write_header=*) except -1
+    cpdef write_header(self)
