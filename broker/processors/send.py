@@ -200,8 +200,15 @@ class SendProcessor:
                 if half:     # a half message is never timed: its commit is (5.x skips the half topic)
                     result = self.transactions.prepare(msg, client_props, self.store.config.max_delay_level)
                 else:
-                    divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
-                    divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
+                    timed = divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
+                    delayed = divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
+                    if not (timed or delayed):
+                        # the map of what is stored (the client's, CLUSTER added, WAIT not stored): the dispatch
+                        # reads TAGS/KEYS/UNIQ_KEY from it instead of parsing the string just written from it
+                        stored_map = dict(client_props)
+                        stored_map.pop(PROPERTY_WAIT, None)
+                        if stored_map.get(PROPERTY_CLUSTER):
+                            msg.extra["props"] = stored_map
             except BadDelayLevel as e:
                 return self._response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
             except TimerRefused as e:
@@ -354,5 +361,7 @@ class SendProcessor:
             code, remark = _PUT_ERRORS.get(result.status, (ResponseCode.SYSTEM_ERROR, result.status.value))
             return self._response(req, code, remark)
         a = result.append
-        header = SendMessageResponseHeader(",".join(a.msg_ids), queue_id, a.queue_offsets[0])
-        return self._response(req, code, None, header)
+        # SendMessageResponseHeader's fields, then the region and trace flag, as _response writes them
+        return make_response(req, code, None, ext_fields={
+            "msgId": ",".join(a.msg_ids), "queueId": str(queue_id), "queueOffset": str(a.queue_offsets[0]),
+            "MSG_REGION": self.config.regionId, "TRACE_ON": "true" if self.config.traceOn else "false"})
