@@ -8,6 +8,8 @@
   d   produce and consume together                               e   batches of 32, 16 senders
   f   100 producer connections + 100 consumers (100 queues)      g   16 KiB and 128 B messages
   h   HA catch-up: empty SLAVEs copy a master's --backlog-mb MiB of commit log (Bench.h; ~4 min at 1 GiB)
+  s   scale: 5,000 topics x 8 queues, 1,000 groups, 10,000 heartbeating connections: RSS, idle CPU, heartbeat
+      and route-lookup latency, sends against a fresh small world (bench.scale; --scale-*)
   store   the store-only benchmark (bench.store_bench, no network)
 Every scenario gets a new NameServer and Broker (Java's default 1 GiB commit-log files) in a temporary
 directory; the broker's CPU% and peak RSS are read from /proc while the load runs.
@@ -631,6 +633,11 @@ class Bench:
         from bench.timer_bench import run
         run(self)
 
+    def s(self) -> None:
+        """Scale: cost against the number of topics, groups and connections (bench/scale)."""
+        from bench.scale import run
+        run(self)
+
     def store(self) -> None:
         out = subprocess.run([sys.executable, "-m", "bench.store_bench", *self.args.store_args], cwd=ROOT,
                              capture_output=True, text=True, timeout=600)
@@ -658,7 +665,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, seconds: float, notes: l
     return "\n".join(lines) + "\n"
 
 
-SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "h", "t", "store")
+SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "h", "t", "s", "store")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -674,6 +681,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile-out", default="", help="scenario h: keep the slave's raw py-spy profile here")
     p.add_argument("--timers", type=int, default=1_000_000, help="scenario t: timed messages left pending")
     p.add_argument("--burst", type=int, default=100_000, help="scenario t: timed messages due in one second")
+    p.add_argument("--scale-connections", type=int, default=10_000, help="scenario s: heartbeating connections")
+    p.add_argument("--scale-topics", type=int, default=5_000, help="scenario s: topics (8 queues each)")
+    p.add_argument("--scale-groups", type=int, default=1_000, help="scenario s: consumer groups")
+    p.add_argument("--scale-processes", type=int, default=4, help="scenario s: client processes")
+    p.add_argument("--scale-idle", type=float, default=20.0, help="scenario s: seconds of idle heartbeating")
+    p.add_argument("--scale-lookups", type=int, default=2000, help="scenario s: route lookups timed")
     args = p.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
     args.store_args = args.store_args.split()

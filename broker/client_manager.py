@@ -64,6 +64,9 @@ class ConsumerGroupInfo:
 class ConsumerManager:
     def __init__(self, clock: Callable[[], int] | None = None) -> None:
         self.groups: dict[str, ConsumerGroupInfo] = {}
+        # conn -> the groups it is a member of, so a closed connection costs its own groups, not a scan of
+        # every group (Java's doChannelCloseEvent scans them all)
+        self._groups_of: dict[object, set[str]] = {}
         self.clock = clock or (lambda: int(time.time() * 1000))
         self.on_ids_changed: Callable[[str, list[object]], None] | None = None
 
@@ -82,6 +85,7 @@ class ConsumerManager:
             new_channel = True
         channel.last_update_ms = now
         info.channels[channel.conn] = channel
+        self._groups_of.setdefault(channel.conn, set()).add(group)
         subs_changed = False
         wanted = {s.topic: s for s in subs}
         for topic, sd in wanted.items():
@@ -103,16 +107,24 @@ class ConsumerManager:
         info = self.groups.get(group)
         if info is None or info.channels.pop(conn, None) is None:
             return
+        self._forget(conn, group)
         if not info.channels:
             del self.groups[group]
             log.info("unregister consumer ok, no any connection, and remove consumer group, %s", group)
         elif notify and self.on_ids_changed:
             self.on_ids_changed(group, list(info.channels))
 
+    def _forget(self, conn: object, group: str) -> None:
+        groups = self._groups_of.get(conn)
+        if groups is not None:
+            groups.discard(group)
+            if not groups:
+                del self._groups_of[conn]
+
     def connection_closed(self, conn: object) -> None:
-        for group in list(self.groups):
-            info = self.groups[group]
-            if info.channels.pop(conn, None) is not None:
+        for group in sorted(self._groups_of.pop(conn, ())):
+            info = self.groups.get(group)
+            if info is not None and info.channels.pop(conn, None) is not None:
                 if not info.channels:
                     del self.groups[group]
                 elif self.on_ids_changed:
@@ -127,6 +139,7 @@ class ConsumerManager:
             for conn, ch in list(info.channels.items()):
                 if now - ch.last_update_ms > timeout_ms:
                     del info.channels[conn]
+                    self._forget(conn, group)
                     gone.append(conn)
                     log.warning("channel expired, remove it from consumer group %s: %s", group, ch.client_id)
             if not info.channels:
@@ -141,12 +154,14 @@ class ConsumerManager:
 class ProducerManager:
     def __init__(self, clock: Callable[[], int] | None = None) -> None:
         self.groups: dict[str, dict[object, ClientChannel]] = {}
+        self._groups_of: dict[object, set[str]] = {}   # conn -> its producer groups (as ConsumerManager's)
         self.clock = clock or (lambda: int(time.time() * 1000))
         self._turn = 0
 
     def register(self, group: str, channel: ClientChannel) -> None:
         channel.last_update_ms = self.clock()
         self.groups.setdefault(group, {})[channel.conn] = channel
+        self._groups_of.setdefault(channel.conn, set()).add(group)
 
     def unregister(self, group: str, conn: object) -> None:
         chans = self.groups.get(group)
@@ -154,9 +169,14 @@ class ProducerManager:
             chans.pop(conn, None)
             if not chans:
                 del self.groups[group]
+        groups = self._groups_of.get(conn)
+        if groups is not None:
+            groups.discard(group)
+            if not groups:
+                del self._groups_of[conn]
 
     def connection_closed(self, conn: object) -> None:
-        for group in list(self.groups):
+        for group in sorted(self._groups_of.get(conn, ())):
             self.unregister(group, conn)
 
     def available_channel(self, group: str) -> object | None:

@@ -1,6 +1,11 @@
 """Registering with every NameServer (BrokerOuterAPI.registerBrokerAll / unregisterBrokerAll): at start, every
 registerNameServerPeriod, on topic changes (oneway full registration for auto-created topics, synchronous
-incremental for UPDATE_AND_CREATE_TOPIC), and UNREGISTER_BROKER at a clean shutdown."""
+incremental for UPDATE_AND_CREATE_TOPIC), and UNREGISTER_BROKER at a clean shutdown.
+
+A full registration encodes the whole topic table (~1 MB of JSON for 6,000 topics): a big one is encoded
+outside the event loop, and the full registrations asked for by auto-created topics (one per new consumer
+group: its retry topic) are coalesced, at most one waiting while one runs, instead of one each (Java sends
+one each, so 1,000 new groups cost 1,000 encodings of the whole table)."""
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +25,9 @@ from .topic_config import TopicConfigManager
 
 log = logging.getLogger("broker")
 
+# a registration body for more topics than this is encoded in a worker thread, not in the event loop
+ENCODE_IN_THREAD_TOPICS = 256
+
 
 class NamesrvRegistrar:
     def __init__(self, settings: BrokerSettings, topics: TopicConfigManager, client: RemotingClient,
@@ -34,6 +42,8 @@ class NamesrvRegistrar:
         self.master_ha_addr: str | None = None
         self._task: asyncio.Task | None = None
         self._pending: set[asyncio.Task] = set()
+        self._full_wanted = False          # a coalesced full registration is asked for and has not started
+        self._full_task: asyncio.Task | None = None
 
     def _wrapper(self, only: list[TopicConfig] | None = None) -> TopicConfigSerializeWrapper:
         w = self.topics.wrapper(only)
@@ -45,10 +55,12 @@ class NamesrvRegistrar:
                                   for k, v in w.topicConfigTable.items()}
         return w
 
-    def _request(self, wrapper: TopicConfigSerializeWrapper, oneway: bool):
+    def _body(self, wrapper: TopicConfigSerializeWrapper) -> bytes:
+        return RegisterBrokerBody(wrapper, []).encode(self.settings.broker.compressedRegister)
+
+    def _request(self, body: bytes, oneway: bool):
         b = self.settings.broker
         compressed = b.compressedRegister
-        body = RegisterBrokerBody(wrapper, []).encode(compressed)
         header = RegisterBrokerRequestHeader(
             brokerName=b.brokerName, brokerAddr=self.settings.broker_addr, clusterName=b.brokerClusterName,
             haServerAddr=self.settings.ha_addr, brokerId=b.brokerId, compressed=compressed,
@@ -58,11 +70,16 @@ class NamesrvRegistrar:
     async def register_all(self, only: list[TopicConfig] | None = None, oneway: bool = False) -> None:
         wrapper = self._wrapper(only)
         timeout = self.settings.broker.registerBrokerTimeoutMills / 1000
+        if len(wrapper.topicConfigTable) > ENCODE_IN_THREAD_TOPICS:
+            # the wrapper is this moment's copy of the table (its dict is ours; the TopicConfigs are only read)
+            body = await asyncio.get_running_loop().run_in_executor(None, self._body, wrapper)
+        else:
+            body = self._body(wrapper)   # once for all NameServers
 
         answers: list[tuple[str | None, str | None]] = []
 
         async def one(addr: str) -> None:
-            req = self._request(wrapper, oneway)
+            req = self._request(body, oneway)
             try:
                 if oneway:
                     await self.client.invoke_oneway(addr, req)
@@ -83,11 +100,31 @@ class NamesrvRegistrar:
             self.on_master(*answers[0])
 
     def topic_changed(self, tc: TopicConfig, incremental: bool) -> None:
-        """Called by the topic manager; registration runs in the background."""
-        coro = self.register_all([tc], oneway=False) if incremental else self.register_all(oneway=True)
+        """Called by the topic manager; registration runs in the background. Incremental: this topic alone,
+        synchronous. Full (oneway): coalesced; one that has not started yet covers this change too, as it
+        takes the table when it starts."""
+        if incremental:
+            self._spawn(self.register_all([tc], oneway=False))
+            return
+        if self._full_wanted:
+            return
+        self._full_wanted = True
+        if self._full_task is None or self._full_task.done():
+            self._full_task = self._spawn(self._full_registrations())
+
+    async def _full_registrations(self) -> None:
+        while self._full_wanted:
+            self._full_wanted = False
+            try:
+                await self.register_all(oneway=True)
+            except Exception:  # noqa: BLE001 - the next change or the periodic registration tries again
+                log.exception("registration after a topic change failed")
+
+    def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.ensure_future(coro)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        return task
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._periodic())

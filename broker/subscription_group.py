@@ -9,7 +9,9 @@ from typing import Callable
 
 from remoting import fastjson
 from remoting.bodies import DataVersion
-from remoting.config import read_config_file, write_file_atomically
+from remoting.config import read_config_file
+
+from .config_writer import CoalescedFileWriter
 
 log = logging.getLogger("broker")
 
@@ -53,7 +55,7 @@ class SubscriptionGroupManager:
         self.path = os.path.join(store_root, "config", "subscriptionGroup.json")
         self.table: dict[str, SubscriptionGroupConfig] = {}
         self.data_version = DataVersion(int(time.time() * 1000), 0)
-        self._persist = persist
+        self._writer = CoalescedFileWriter(self.path, self._encode, persist)
         for g in _BUILTIN:
             self.table[g] = SubscriptionGroupConfig(g)
         for g in _BUILTIN_BROADCAST:
@@ -69,9 +71,10 @@ class SubscriptionGroupManager:
     def replace_all(self, table: dict[str, SubscriptionGroupConfig], data_version: DataVersion) -> None:
         """A slave takes its master's groups (SlaveSynchronize): table cleared and refilled, the master's
         DataVersion, file rewritten."""
-        self.data_version = DataVersion(data_version.timestamp, data_version.counter)
-        self.table.clear()
-        self.table.update(table)
+        with self._writer.lock:
+            self.data_version = DataVersion(data_version.timestamp, data_version.counter)
+            self.table.clear()
+            self.table.update(table)
         self.persist()
 
     def to_json(self) -> dict:
@@ -79,9 +82,14 @@ class SubscriptionGroupManager:
                 "subscriptionGroupTable": {k: v.to_json() for k, v in self.table.items()}}
 
     def persist(self) -> None:
-        content = fastjson.dumps_pretty(self.to_json())
-        path = self.path
-        self._persist(lambda: write_file_atomically(path, content))
+        """Have subscriptionGroup.json rewritten (coalesced: see config_writer; O(1) here)."""
+        self._writer.request()
+
+    def _encode(self) -> str:
+        with self._writer.lock:
+            table, version = self.table.copy(), self.data_version
+        return fastjson.dumps_pretty({"dataVersion": version.to_json(),
+                                      "subscriptionGroupTable": {k: v.to_json() for k, v in table.items()}})
 
     def _bump(self) -> None:
         self.data_version = DataVersion(int(time.time() * 1000), self.data_version.counter + 1)

@@ -10,9 +10,10 @@ from typing import Callable
 
 from remoting import fastjson
 from remoting.bodies import PERM_INHERIT, PERM_READ, PERM_WRITE, DataVersion, TopicConfig, TopicConfigSerializeWrapper
-from remoting.config import read_config_file, write_file_atomically
+from remoting.config import read_config_file
 
 from .config import BrokerConfig
+from .config_writer import CoalescedFileWriter
 
 log = logging.getLogger("broker")
 
@@ -62,7 +63,7 @@ class TopicConfigManager:
         self.table: dict[str, TopicConfig] = {}
         self.data_version = DataVersion(int(time.time() * 1000), 0)
         self.system_topics: set[str] = set()
-        self._persist = persist
+        self._writer = CoalescedFileWriter(self.path, self._encode, persist)
         self.on_change: Callable[[TopicConfig, bool], None] | None = None  # (topic, incremental)
         self._create_system_topics()
 
@@ -98,15 +99,22 @@ class TopicConfigManager:
     def replace_all(self, table: dict[str, TopicConfig], data_version: DataVersion) -> None:
         """A slave takes its master's topics (SlaveSynchronize): our table is cleared and refilled, our
         DataVersion becomes the master's, and the file is rewritten; no registration, no version bump."""
-        self.data_version = DataVersion(data_version.timestamp, data_version.counter)
-        self.table.clear()
-        self.table.update(table)
+        with self._writer.lock:
+            self.data_version = DataVersion(data_version.timestamp, data_version.counter)
+            self.table.clear()
+            self.table.update(table)
         self.persist()
 
     def persist(self) -> None:
-        content = fastjson.dumps_pretty(self.wrapper())
-        path = self.path
-        self._persist(lambda: write_file_atomically(path, content))
+        """Have topics.json rewritten (coalesced: see config_writer; O(1) here, the encoding runs in the
+        metadata lane)."""
+        self._writer.request()
+
+    def _encode(self) -> str:
+        with self._writer.lock:
+            table, version = self.table.copy(), self.data_version
+        return fastjson.dumps_pretty(TopicConfigSerializeWrapper(table, DataVersion(version.timestamp,
+                                                                                    version.counter)))
 
     def wrapper(self, only: list[TopicConfig] | None = None) -> TopicConfigSerializeWrapper:
         topics = only if only is not None else list(self.table.values())
