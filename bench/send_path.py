@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import struct
 import tempfile
@@ -29,6 +30,7 @@ from remoting.connection import Connection
 
 TOPIC = "BenchmarkTest"
 WARMUP = 100
+TUNE_GC = os.environ.get("BENCH_DEFAULT_GC", "") == ""
 
 
 class CountingTransport:
@@ -112,6 +114,8 @@ async def run(sends: int, stype: SerializeType, batch: int) -> tuple[float, int,
             "brokerFastFailureEnable": "false", "osPageCacheBusyTimeOutMills": str(10 ** 9)})
         broker = Broker(settings)
         await broker.start("127.0.0.1")
+        if TUNE_GC:
+            runtime.tune_gc()   # as the daemons do once started
         try:
             transport = CountingTransport()
             conn = Connection(broker.dispatcher)

@@ -32,6 +32,7 @@ async def serve(settings: BrokerSettings) -> None:
 
     async def start() -> str:
         await broker.start()
+        runtime.tune_gc()
         b = settings.broker
         return (f"The broker[{b.brokerName}, {settings.broker_addr}] boot success. serializeType=JSON"
                 + (f" and name server is {b.namesrvAddr}" if b.namesrvAddr else ""))

@@ -46,6 +46,7 @@ async def serve(configuration: NamesrvConfiguration) -> None:
 
     async def start() -> str:
         await ns.start()
+        runtime.tune_gc()
         log.info("listening on port %d", ns.server.port)
         return f"The Name Server boot success. serializeType={SerializeType.JSON.name}"
     await run_until_signal(start, ns.stop, log, "name server stopped")

@@ -178,3 +178,17 @@ def test_compiled_and_pure_modules_agree_byte_for_byte(seed):
     assert len(compiled["results"]) == len(pure["results"]) > 1000
     for i, (a, b) in enumerate(zip(compiled["results"], pure["results"])):
         assert a == b, f"seed {seed}, item {i}: compiled {a} != pure {b} ({compiled['mode']})"
+
+
+def test_daemons_tune_the_collector_after_start():
+    import gc
+
+    from remoting import runtime
+    before = gc.get_threshold()
+    try:
+        runtime.tune_gc()
+        assert gc.get_threshold() == runtime.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
