@@ -1,6 +1,7 @@
 """The standard benchmark scenarios against freshly started daemons; prints and writes a markdown table.
 
     bench/run [--duration 10] [--backlog-mb 1024] [--only a,c] [--driver asyncio|cpp] [--out bench/last-run.md]
+    bench/run --vs-java [--vs-java-seconds 40] [--vs-java-only produce,batch,together,drain,syncflush]
 
 1 KiB messages on a topic with 8 queues unless a scenario says otherwise:
   a   produce only, ASYNC_FLUSH, 16 senders, sync sends          a/2 the same at half of a's rate (p99)
@@ -687,7 +688,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale-processes", type=int, default=4, help="scenario s: client processes")
     p.add_argument("--scale-idle", type=float, default=20.0, help="scenario s: seconds of idle heartbeating")
     p.add_argument("--scale-lookups", type=int, default=2000, help="scenario s: route lookups timed")
+    p.add_argument("--vs-java", action="store_true",
+                   help="instead: Apache's Java benchmark tools against the Java 4.9.7 pair and against ours, with "
+                        "ratios (bench.vs_java; needs the Java oracle)")
+    p.add_argument("--vs-java-seconds", type=float, default=40.0, help="--vs-java: seconds per scenario and broker")
+    p.add_argument("--vs-java-only", default="", help="--vs-java: scenarios (produce,batch,together,drain,syncflush)")
     args = p.parse_args(argv)
+    if args.vs_java:
+        from bench import vs_java   # imports this module: loaded only when asked for
+        return vs_java.main(["--seconds", str(args.vs_java_seconds)]
+                            + (["--only", args.vs_java_only] if args.vs_java_only else []))
     args.argv = sys.argv[1:] if argv is None else argv
     args.store_args = args.store_args.split()
     t0 = time.monotonic()
