@@ -2,22 +2,23 @@
 NameServer) is fed SEND_MESSAGE_V2 frames the way the Java 4.9.7 producer writes them, straight into the
 Connection that would read them off the socket; its answers go to a transport that only counts bytes.
 
-    python -m bench.send_path [--sends 20000] [--json] [--batch 0]
+    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--callgrind]
 
-Prints microseconds of CPU per send (or per message of a batch). Under valgrind the count is exact and
-repeatable whatever else the machine does, which is how bench/RESULTS.md compares the pure and compiled builds:
-
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.send_path --sends N
-
-run once with N and once with 0; (difference) / N = instructions per send.
+Prints microseconds of CPU per send (or per message of a batch). With --callgrind it runs itself under
+valgrind twice, with --sends N and with 0 (both after the same warm-up), and prints instructions per send:
+exact and repeatable whatever else the machine does, which is how bench/RESULTS.md compares builds
+(ROCKETMQ_PY_PURE=1 for the pure one; about a minute for 1000 sends).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import re
 import socket
 import struct
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -144,12 +145,30 @@ async def run(sends: int, stype: SerializeType, batch: int) -> tuple[float, int,
             await broker.stop()
 
 
+def _instructions(sends: int, extra: list[str]) -> int:
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+                          "bench.send_path", "--sends", str(sends), *extra], capture_output=True, text=True,
+                         timeout=1800)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    if out.returncode != 0 or not found:
+        raise SystemExit(f"callgrind run failed: {out.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sends", type=int, default=20000)
     p.add_argument("--json", action="store_true", help="JSON headers (our bench client, older clients)")
     p.add_argument("--batch", type=int, default=0, help="messages per SEND_BATCH_MESSAGE (0: single sends)")
+    p.add_argument("--callgrind", action="store_true", help="instructions per message, exact (needs valgrind)")
     args = p.parse_args()
+    if args.callgrind:
+        extra = (["--json"] if args.json else []) + ["--batch", str(args.batch)]
+        per = (_instructions(args.sends, extra) - _instructions(0, extra)) / (args.sends * max(args.batch, 1))
+        print(f"mode: {hotpath.describe()}")
+        print(f"{per:,.0f} instructions per message ({args.sends} sends, batch {args.batch}, "
+              f"{'JSON' if args.json else 'ROCKETMQ'} headers)")
+        return
     stype = SerializeType.JSON if args.json else SerializeType.ROCKETMQ
     cpu, answered, stored = runtime.run(run(args.sends, stype, args.batch))
     per = max(args.sends * max(args.batch, 1), 1)
