@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 from bench.run import ProcSampler
 from tests.java.oracle import ORACLE_HOME, JavaBroker, JavaNamesrv, java_env, oracle_missing
 from tests.support.daemons import BrokerProcess, NamesrvProcess
+from tools.daemon import stop_process
 
 SCENARIOS = ("produce", "batch", "together", "drain", "syncflush")
 _SEND = re.compile(r"Send TPS:\s*(\d+)(?: Send MPS:\s*(\d+))?")
@@ -53,13 +53,7 @@ def _load(proc: subprocess.Popen, seconds: float) -> ProcSampler:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+    stop_process(proc, timeout=30)
 
 
 def _steady(values: list[float]) -> float:

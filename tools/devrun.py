@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+from tools.daemon import stop_process
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -70,12 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     while not stopping and all(p.poll() is None for p in procs):
         time.sleep(0.2)
     for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_process(p)
     return max((p.returncode or 0) for p in procs) if not stopping else 0
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from tools.daemon import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT = 20.0
 
@@ -85,14 +87,8 @@ class DaemonProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
         if self.proc is None:
             return 0
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
-                raise
+        if not stop_process(self.proc, sig, timeout):
+            raise subprocess.TimeoutExpired(self.proc.args, timeout)
         if self.proc.stdout:
             self.proc.stdout.close()
         return self.proc.returncode
