@@ -275,6 +275,62 @@ class SendMessageRequestHeaderV2(Header):
                                         self.j, self.k, self.m, self.l, self.n)
 
 
+_V2 = "SendMessageRequestHeaderV2"
+
+
+def _v2_str(ext: dict[str, str], key: str) -> str:
+    v = ext.get(key)
+    if v is None:
+        raise HeaderError(_V2, key, "missing")
+    return v
+
+
+def _v2_int(ext: dict[str, str], key: str) -> int:
+    v = ext.get(key)
+    if v is None:
+        raise HeaderError(_V2, key, "missing")
+    try:
+        return _parse_int(v)
+    except (ValueError, KeyError):
+        raise HeaderError(_V2, key, "int", v) from None
+
+
+def _v2_opt_int(ext: dict[str, str], key: str) -> int | None:
+    v = ext.get(key)
+    if v is None:
+        return None
+    try:
+        return _parse_int(v)
+    except (ValueError, KeyError):
+        raise HeaderError(_V2, key, "int", v) from None
+
+
+def _v2_opt_bool(ext: dict[str, str], key: str) -> bool | None:
+    v = ext.get(key)
+    return None if v is None else _parse_bool(v)
+
+
+def decode_send_v2(ext_fields: dict[str, str] | None) -> SendMessageRequestHeader:
+    """SendMessageRequestHeaderV2.decode(ext).to_v1() in one step, without the V2 object: the header of every
+    send from the Java and C++ clients. Fields are read in declaration order, so the first bad one raises the
+    same HeaderError as the generic decoder (tests compare the two)."""
+    ext = ext_fields or {}
+    a = _v2_str(ext, "a")
+    b = _v2_str(ext, "b")
+    c = _v2_str(ext, "c")
+    d = _v2_int(ext, "d")
+    e = _v2_int(ext, "e")
+    f = _v2_int(ext, "f")
+    g = _v2_int(ext, "g")
+    h = _v2_int(ext, "h")
+    i = ext.get("i")
+    j = _v2_opt_int(ext, "j")
+    k = _v2_opt_bool(ext, "k")
+    l_ = _v2_opt_int(ext, "l")
+    m_ = _v2_opt_bool(ext, "m")
+    return SendMessageRequestHeader(a, b, c, d, e, f, g, h, i, j, k, m_, l_, ext.get("n"))
+
+
 @dataclass(slots=True)
 class SendMessageResponseHeader(Header):
     msgId: str = required()

@@ -11,7 +11,8 @@ from remoting.bodies import PERM_READ, PERM_WRITE
 from remoting.codes import MQVersion, RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_response
 from remoting.dispatch import Handler
-from remoting.headers import ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader
+from remoting.headers import (ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageResponseHeader,
+                              decode_send_v2)
 from store import message as m
 from store.message_store import MessageStore
 from store.results import PutResult, PutStatus
@@ -156,7 +157,7 @@ class SendProcessor:
         if req.code == RequestCode.SEND_MESSAGE:
             h = SendMessageRequestHeader.decode(req.ext_fields)
         else:
-            h = SendMessageRequestHeaderV2.decode(req.ext_fields).to_v1()
+            h = decode_send_v2(req.ext_fields)
         now = int(time.time() * 1000)
         if self.config.startAcceptSendRequestTimeStamp > now:
             return self._response(req, ResponseCode.SYSTEM_ERROR,

@@ -60,3 +60,22 @@ def test_compiled_decoder_agrees_with_the_generic_one(data):
             except HeaderError as e:
                 outcomes.append(("error", e.key, e.kind, e.value))
         assert outcomes[0] == outcomes[1], cls.__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_direct_send_v2_decoder_agrees_with_decode_then_to_v1(data):
+    """decode_send_v2 (the send path's one-step decoder) gives the same v1 header, or the same HeaderError, as
+    SendMessageRequestHeaderV2.decode(...).to_v1()."""
+    from remoting.headers import SendMessageRequestHeaderV2, decode_send_v2
+    values = st.one_of(st.none(), st.sampled_from(["1", " 42 ", "-7", "true", "FALSE", "x", "", "9" * 30]),
+                       st.text(max_size=5))
+    ext = {k: v for k, v in data.draw(st.fixed_dictionaries({n: values for n in "abcdefghijklmn"})).items()
+           if v is not None}
+    outcomes = []
+    for decode in (decode_send_v2, lambda e: SendMessageRequestHeaderV2.decode(e).to_v1()):
+        try:
+            outcomes.append(decode(ext))
+        except HeaderError as e:
+            outcomes.append(("error", e.header, e.key, e.kind, e.value))
+    assert outcomes[0] == outcomes[1]

@@ -1,0 +1,7 @@
+# C types for remoting/headers.py when Cython compiles it (the .py stays the one source; see remoting/hotpath.py)
+cdef str _V2
+
+cdef object _v2_str(dict ext, str key)
+cdef object _v2_int(dict ext, str key)
+cdef object _v2_opt_int(dict ext, str key)
+cdef object _v2_opt_bool(dict ext, str key)
