@@ -17,6 +17,8 @@ from .schedule import PROPERTY_DELAY, delay_level_of
 
 _JAVA_LONG = re.compile(r"[+-]?[0-9]+\Z")     # what Long.parseLong accepts
 _TIMER_PROPS = (c.PROPERTY_TIMER_DELIVER_MS, c.PROPERTY_TIMER_DELAY_SEC, c.PROPERTY_TIMER_DELAY_MS)
+# without one of these (or DELAY) in its properties a send is never timed: the send path skips the hook
+TIMER_TRIGGERS = _TIMER_PROPS + (c.PROPERTY_STARTDELIVERTIME,)
 
 
 class TimerRefused(Exception):
@@ -71,7 +73,7 @@ def divert_to_timer(msg: m.StoredMessage, props: dict[str, str], cfg: MessageSto
         return False
     if c.PROPERTY_TIMER_OUT_MS in props:
         return False                            # already timed once (a delivered timer message sent again)
-    if not any(props.get(k) is not None for k in _TIMER_PROPS + (c.PROPERTY_STARTDELIVERTIME,)):
+    if not any(props.get(k) is not None for k in TIMER_TRIGGERS):
         return False
     if not cfg.timerWheelEnable:
         raise TimerRefused(ResponseCode.SYSTEM_ERROR, "accurate timer message is not enabled, timerWheelEnable is false")

@@ -21,10 +21,10 @@ from ..config import BrokerConfig
 from ..fast_failure import FastFailure
 from ..schedule import PROPERTY_DELAY, BadDelayLevel, divert_to_schedule
 from ..subscription_group import SubscriptionGroupManager
-from ..timer_hook import TimerRefused, divert_to_timer
+from ..timer_hook import TIMER_TRIGGERS, TimerRefused, divert_to_timer
 from ..topic_config import (DLQ_NUMS_PER_GROUP, NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX, TopicConfigManager,
                             dlq_topic, retry_topic, validate_topic)
-from ..transaction.messages import is_half_request
+from ..transaction.messages import PROPERTY_TRAN_MSG, is_half_request
 from ..transaction.service import TransactionalMessageService
 from .common import FAQ_SUBSCRIPTION_GROUP, host_of, topic_not_exist_remark
 
@@ -57,6 +57,9 @@ _STORED_CODES = {PutStatus.PUT_OK: ResponseCode.SUCCESS, PutStatus.FLUSH_DISK_TI
                  PutStatus.SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE}
 
 _BATCH_HEAD = struct.Struct(">iiiii")   # total, magic, crc, flag, bodyLen
+# a send whose properties hold none of these is neither a half message, nor timed, nor delayed: the common case
+# skips those three checks (each would find its key absent and change nothing)
+_SPECIAL_KEYS = frozenset((PROPERTY_DELAY, PROPERTY_TRAN_MSG) + TIMER_TRIGGERS)
 
 
 class BatchBodyError(ValueError):
@@ -193,7 +196,8 @@ class SendProcessor:
                                   born_timestamp=h.bornTimestamp, born_host=born_host,
                                   reconsume_times=h.reconsumeTimes or 0,
                                   properties=stored_properties(client_props, self.config.brokerClusterName))
-            half = is_half_request(client_props)
+            plain = _SPECIAL_KEYS.isdisjoint(client_props)
+            half = not plain and is_half_request(client_props)
             if half and (self.config.rejectTransactionMessage or self.transactions is None):
                 return self._response(req, ResponseCode.NO_PERMISSION,
                                       f"the broker[{self.config.brokerIP1}] sending transaction message is forbidden")
@@ -201,8 +205,10 @@ class SendProcessor:
                 if half:     # a half message is never timed: its commit is (5.x skips the half topic)
                     result = self.transactions.prepare(msg, client_props, self.store.config.max_delay_level)
                 else:
-                    timed = divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
-                    delayed = divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
+                    timed = delayed = False
+                    if not plain:
+                        timed = divert_to_timer(msg, client_props, self.store.config, now, self.store.timer)
+                        delayed = divert_to_schedule(msg, client_props, self.store.config.max_delay_level)
                     if not (timed or delayed):
                         # the map of what is stored (the client's, CLUSTER added, WAIT not stored): the dispatch
                         # reads TAGS/KEYS/UNIQ_KEY from it instead of parsing the string just written from it
