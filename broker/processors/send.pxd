@@ -1,4 +1,12 @@
 # C types for broker/processors/send.py when Cython compiles it (the .py stays the one source; see
 # remoting/hotpath.py): the processor's fields are read several times per send, as struct slots not dict lookups
+import cython
+
 cdef class SendProcessor:
     cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure
+
+cdef long long _be32(bytes data, Py_ssize_t pos) except? -1
+
+@cython.locals(pos=Py_ssize_t, n=Py_ssize_t, total="long long", flag="long long", body_len="long long",
+               at=Py_ssize_t, plen="long long")
+cpdef list decode_batch_body(bytes body)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import random
-import struct
 import time
 from typing import Callable
 
@@ -56,7 +55,6 @@ _STORED_CODES = {PutStatus.PUT_OK: ResponseCode.SUCCESS, PutStatus.FLUSH_DISK_TI
                  PutStatus.FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
                  PutStatus.SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE}
 
-_BATCH_HEAD = struct.Struct(">iiiii")   # total, magic, crc, flag, bodyLen
 # a send whose properties hold none of these is neither a half message, nor timed, nor delayed: the common case
 # skips those three checks (each would find its key absent and change nothing)
 _SPECIAL_KEYS = frozenset((PROPERTY_DELAY, PROPERTY_TRAN_MSG) + TIMER_TRIGGERS)
@@ -66,23 +64,31 @@ class BatchBodyError(ValueError):
     pass
 
 
+def _be32(data: bytes, pos: int) -> int:
+    """A big-endian Java int (compiled: byte arithmetic on the buffer, no struct call)."""
+    v = (data[pos] << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
+    return v - 0x100000000 if v >= 0x80000000 else v
+
+
 def decode_batch_body(body: bytes) -> list[tuple[int, bytes, str]]:
-    """MessageDecoder.encodeMessages format: per message total, magic, crc, flag, body, properties."""
+    """MessageDecoder.encodeMessages format: per message total, magic, crc, flag, bodyLen, body, properties
+    length (a short), properties."""
     out = []
     pos = 0
     n = len(body)
     while pos < n:
         if pos + 20 > n:
             raise BatchBodyError("truncated batch record")
-        total, _magic, _crc, flag, body_len = _BATCH_HEAD.unpack_from(body, pos)
+        total = _be32(body, pos)
+        flag = _be32(body, pos + 12)
+        body_len = _be32(body, pos + 16)
         if total < 22 or pos + total > n or body_len < 0 or 20 + body_len + 2 > total:
             raise BatchBodyError("bad batch record length")
-        b = body[pos + 20:pos + 20 + body_len]
-        (plen,) = struct.unpack_from(">h", body, pos + 20 + body_len)
-        if plen < 0 or 22 + body_len + plen != total:
+        at = pos + 20 + body_len
+        plen = (body[at] << 8) | body[at + 1]
+        if plen >= 0x8000 or 22 + body_len + plen != total:
             raise BatchBodyError("bad batch properties length")
-        props = body[pos + 22 + body_len:pos + total].decode("utf-8")
-        out.append((flag, bytes(b), props))
+        out.append((flag, body[pos + 20:at], body[at + 2:pos + total].decode("utf-8")))
         pos += total
     return out
 
@@ -315,7 +321,7 @@ class SendProcessor:
         batch_str = m.properties_to_string(batch_props)
         try:
             items = decode_batch_body(body)
-        except (BatchBodyError, UnicodeDecodeError, struct.error) as e:
+        except (BatchBodyError, UnicodeDecodeError) as e:
             return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL, f"bad batch body: {e}")
         if not items:
             return None, self._response(req, ResponseCode.MESSAGE_ILLEGAL, "empty batch")
