@@ -16,7 +16,6 @@ from remoting.connection import Connection
 from remoting.dispatch import Dispatcher
 from remoting.headers import NotifyConsumerIdsChangedRequestHeader
 from remoting.server import RemotingServer
-from store.dispatch import DispatchRequest
 from store.message_store import MessageStore
 from store.timer.service import TimerMessageStore
 
@@ -72,7 +71,7 @@ class Broker:
         self.slave_sync = SlaveSynchronize(self.client, settings.broker_addr, self.topics, self.groups, self.offsets,
                                            self.schedule.path, self._submit_io)
         self.consumers.on_ids_changed = self._notify_consumer_ids_changed
-        self.store.listeners.append(self._message_arrived)
+        self.store.listeners.append(self.holds.message_arrived)
         self.transactions = TransactionalMessageService(self.store, self.offsets, self.store_host)
         self.transaction_check = TransactionCheckService(b, self.transactions, self.topics, self.producers,
                                                          s.fileReservedTime)
@@ -112,10 +111,6 @@ class Broker:
         fut.add_done_callback(lambda f: f.exception() and log.error("config write failed: %s", f.exception()))
 
     # ------------------------------------------------------------ events
-    def _message_arrived(self, req: DispatchRequest) -> None:
-        # wakes held pulls (short polling holds too: they just wake earlier than their timeout)
-        self.holds.notify_arriving(req.topic, req.queue_id, req.consume_queue_offset + 1, req.tags_code)
-
     def _notify_consumer_ids_changed(self, group: str, conns: list[object]) -> None:
         header = NotifyConsumerIdsChangedRequestHeader(group).encode()
         for conn in conns:

@@ -37,6 +37,13 @@ class PullRequestHoldService:
                 if not waiting:
                     del self.held[key]
 
+    def message_arrived(self, req) -> None:  # noqa: ANN001 - a store DispatchRequest
+        """The store's dispatch listener (NotifyMessageArrivingListener): called for every stored message, so
+        the common case (nobody holds a pull on that queue) is one dict lookup. Short polling holds too: they
+        just wake earlier than their timeout."""
+        if self.held.get((req.topic, req.queue_id)):
+            self.notify_arriving(req.topic, req.queue_id, req.consume_queue_offset + 1, req.tags_code)
+
     def notify_arriving(self, topic: str, queue_id: int, max_offset: int, tags_code: int) -> None:
         waiting = self.held.get((topic, queue_id))
         if not waiting:

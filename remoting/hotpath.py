@@ -43,6 +43,7 @@ COMPILED = (
     "broker.transaction.messages",
     "broker.fast_failure",
     "store.results",
+    "broker.long_polling",
 )
 
 PURE_ENV = "ROCKETMQ_PY_PURE"

@@ -1,6 +1,8 @@
 """Small pieces the broker processors share."""
 from __future__ import annotations
 
+import functools
+
 from remoting.codes import ResponseCode
 
 FAQ_APPLY_TOPIC = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
@@ -13,7 +15,12 @@ def topic_not_exist_remark(topic: str) -> str:
 
 def host_of(conn) -> tuple[str, int]:
     """(ip, port) of the peer, as Java's bornHost."""
-    addr = getattr(conn, "remote_addr", "") or "127.0.0.1:0"
+    return _split_addr(getattr(conn, "remote_addr", "") or "127.0.0.1:0")
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_addr(addr: str) -> tuple[str, int]:
+    # asked on every send with the same few strings (one per connection): parsed once
     host, _, port = addr.rpartition(":")
     return host.strip("[]"), int(port or 0)
 
