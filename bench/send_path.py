@@ -2,7 +2,7 @@
 NameServer) is fed SEND_MESSAGE_V2 frames the way the Java 4.9.7 producer writes them, straight into the
 Connection that would read them off the socket; its answers go to a transport that only counts bytes.
 
-    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--callgrind]
+    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--pull] [--callgrind]
 
 Prints microseconds of CPU per send (or per message of a batch). With --callgrind it runs itself under
 valgrind twice, with --sends N and with 0 (both after the same warm-up), and prints instructions per send:
@@ -30,6 +30,7 @@ from remoting.command import RemotingCommand
 from remoting.connection import Connection
 
 TOPIC = "BenchmarkTest"
+GROUP = "BenchmarkConsumerGroup"
 WARMUP = 100
 TUNE_GC = os.environ.get("BENCH_DEFAULT_GC", "") == ""
 
@@ -105,7 +106,19 @@ def _free_port_pair() -> int:
             return port
 
 
-async def run(sends: int, stype: SerializeType, batch: int) -> tuple[float, int, int]:
+def _pull_frame(n: int, queue_id: int, offset: int, stype: SerializeType) -> bytes:
+    """What the Java 4.9.7 push consumer sends: commit + suspend + subscription flags, 32 messages."""
+    ext = {"consumerGroup": GROUP, "topic": TOPIC, "queueId": str(queue_id), "queueOffset": str(offset),
+           "maxMsgNums": "32", "sysFlag": "7", "commitOffset": str(offset), "suspendTimeoutMillis": "15000",
+           "subscription": "*", "subVersion": "1764445612345", "expressionType": "TAG"}
+    cmd = RemotingCommand(code=RequestCode.PULL_MESSAGE, language="JAVA", version=399, opaque=n + 5000000,
+                          ext_fields=ext, serialize_type=stype)
+    return codec.encode_frame(cmd)
+
+
+async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1) -> tuple[float, int, int]:
+    """pull -1: time the sends. 0/1: store the sends first, then time pulling them all back (1) or nothing (0,
+    the baseline the callgrind figure subtracts)."""
     with tempfile.TemporaryDirectory(prefix="bench-send-path-") as tmp:
         port = _free_port_pair()
         settings, _ = load_settings(None, overrides={
@@ -130,6 +143,16 @@ async def run(sends: int, stype: SerializeType, batch: int) -> tuple[float, int,
             for i in range(WARMUP):   # one-time costs (header decoders built, caches filled) stay out of the figure
                 conn.data_received(_send_frame(sends + i, body, stype, batch))
             frames = [_send_frame(i, body, stype, batch) for i in range(sends)]
+            if pull >= 0:
+                for i, frame in enumerate(frames):
+                    conn.data_received(frame)
+                    if i % 64 == 63:
+                        await asyncio.sleep(0)
+                frames = []
+                for q in range(8):
+                    top = broker.store.max_offset_in_queue(TOPIC, q)
+                    frames += [_pull_frame(len(frames), q, off, stype) for off in range(0, top, 32)] if pull else []
+                pulled = broker.store.stats["get_messages"]
             await asyncio.sleep(0.05)
             before = transport.frames
             t0 = time.process_time()
@@ -139,20 +162,22 @@ async def run(sends: int, stype: SerializeType, batch: int) -> tuple[float, int,
                     await asyncio.sleep(0)   # let the loop flush the answers, as it does between socket reads
             await asyncio.sleep(0)
             cpu = time.process_time() - t0
+            if pull >= 0:
+                return cpu, transport.frames - before, broker.store.stats["get_messages"] - pulled
             stored = broker.store.stats["put_messages"] - WARMUP * max(batch, 1)
             return cpu, transport.frames - before, stored
         finally:
             await broker.stop()
 
 
-def _instructions(sends: int, extra: list[str]) -> int:
+def _instructions(sends: int, extra: list[str]) -> tuple[int, str]:
     out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
                           "bench.send_path", "--sends", str(sends), *extra], capture_output=True, text=True,
                          timeout=1800)
     found = re.search(r"Collected : (\d+)", out.stderr)
     if out.returncode != 0 or not found:
         raise SystemExit(f"callgrind run failed: {out.stderr[-2000:]}")
-    return int(found.group(1))
+    return int(found.group(1)), out.stdout
 
 
 def main() -> None:
@@ -160,21 +185,31 @@ def main() -> None:
     p.add_argument("--sends", type=int, default=20000)
     p.add_argument("--json", action="store_true", help="JSON headers (our bench client, older clients)")
     p.add_argument("--batch", type=int, default=0, help="messages per SEND_BATCH_MESSAGE (0: single sends)")
+    p.add_argument("--pull", action="store_true",
+                   help="store the sends untimed, then measure PULL_MESSAGE (32 per pull) draining them")
+    p.add_argument("--pull-none", action="store_true", help=argparse.SUPPRESS)   # --callgrind's baseline run
     p.add_argument("--callgrind", action="store_true", help="instructions per message, exact (needs valgrind)")
     args = p.parse_args()
+    kind = "pulled" if args.pull else "sent"
     if args.callgrind:
-        extra = (["--json"] if args.json else []) + ["--batch", str(args.batch)]
-        per = (_instructions(args.sends, extra) - _instructions(0, extra)) / (args.sends * max(args.batch, 1))
+        extra = (["--json"] if args.json else []) + ["--batch", str(args.batch)] + (["--pull"] if args.pull else [])
+        if args.pull:
+            total, out = _instructions(args.sends, extra)
+            base, _ = _instructions(args.sends, extra + ["--pull-none"])
+            count = int(re.search(r"(\d+) pulled", out).group(1))
+        else:
+            total, base = _instructions(args.sends, extra)[0], _instructions(0, extra)[0]
+            count = args.sends * max(args.batch, 1)
         print(f"mode: {hotpath.describe()}")
-        print(f"{per:,.0f} instructions per message ({args.sends} sends, batch {args.batch}, "
-              f"{'JSON' if args.json else 'ROCKETMQ'} headers)")
+        print(f"{(total - base) / count:,.0f} instructions per message {kind} ({args.sends} sends, batch "
+              f"{args.batch}, {'JSON' if args.json else 'ROCKETMQ'} headers)")
         return
     stype = SerializeType.JSON if args.json else SerializeType.ROCKETMQ
-    cpu, answered, stored = runtime.run(run(args.sends, stype, args.batch))
-    per = max(args.sends * max(args.batch, 1), 1)
+    pull = (0 if args.pull_none else 1) if args.pull else -1
+    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull))
     print(f"mode: {hotpath.describe()}")
-    print(f"{args.sends} sends ({stype.name} headers, batch {args.batch}): {answered} answered, {stored} stored, "
-          f"{cpu * 1e6 / per:.1f} us CPU per message")
+    print(f"{args.sends} sends ({stype.name} headers, batch {args.batch}): {answered} answered, {count} {kind}, "
+          f"{cpu * 1e6 / max(count, 1):.1f} us CPU per message")
 
 
 if __name__ == "__main__":
