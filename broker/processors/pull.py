@@ -47,11 +47,16 @@ class PullProcessor:
     def table(self) -> dict[int, Handler]:
         return {RequestCode.PULL_MESSAGE: self.pull, RequestCode.LITE_PULL_MESSAGE: self.pull}
 
-    async def pull(self, conn, req: RemotingCommand) -> RemotingCommand | None:
+    def pull(self, conn, req: RemotingCommand):
+        """The response, or a coroutine that holds the pull until messages arrive (long polling): a pull that
+        finds messages is answered inline, without a task."""
         h = PullMessageRequestHeader.decode(req.ext_fields)
         resp, msg_filter = self._process(req, h, allow_suspend=True)
         if resp is not None:
             return resp
+        return self._suspend(req, h, msg_filter)
+
+    async def _suspend(self, req: RemotingCommand, h: PullMessageRequestHeader, msg_filter) -> RemotingCommand:
         # nothing yet: hold the request (long polling), then answer like Java's re-execution, in JSON
         timeout = (h.suspendTimeoutMillis if self.config.longPollingEnable else self.config.shortPollingTimeMills) / 1000
         await self.holds.hold(h.topic, h.queueId, h.queueOffset, msg_filter, timeout)
