@@ -65,11 +65,11 @@ class Header:
 
     @classmethod
     def decode(cls: type[T], ext_fields: dict[str, str] | None) -> T:
-        decoder = cls.__dict__.get("_decoder_cache")
-        if decoder is None:
-            decoder = _compile_decoder(cls)
-            setattr(cls, "_decoder_cache", decoder)
-        return decoder(ext_fields or {})
+        plan = cls.__dict__.get("_plan_cache")
+        if plan is None:
+            plan = _decode_plan(cls)
+            setattr(cls, "_plan_cache", plan)
+        return cls(*_decode_values(cls.__name__, plan, ext_fields or {}))
 
     @classmethod
     def decode_generic(cls: type[T], ext_fields: dict[str, str] | None) -> T:
@@ -99,29 +99,39 @@ class Header:
         return out
 
 
-def _compile_decoder(cls: type[T]):
-    """A straight-line decoder for `cls` (a send or pull decodes a header per request: the generic loop over
-    field specs cost ~10 µs, this ~3 µs). Same parsing and the same HeaderError as decode_generic."""
-    lines = ["def decode(ext):", "    get = ext.get", "    kw = {}"]
-    for name, tp, req in cls._fields():
-        lines.append(f"    v = get({name!r})")
-        if req:
-            lines.append(f"    if v is None: raise HeaderError(cname, {name!r}, 'missing')")
-            pad = "    "
+_KINDS = {str: 0, int: 1, bool: 2, float: 3}
+_KIND_NAMES = ("str", "int", "bool", "float")
+
+
+def _decode_plan(cls: type) -> tuple:
+    """Per field, in declaration order (the dataclass's positional order): name, parser kind, required, default."""
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return tuple((name, _KINDS[tp], req, defaults[name]) for name, tp, req in cls._fields())
+
+
+def _decode_values(cname: str, plan: tuple, ext: dict[str, str]) -> list:
+    """The constructor arguments for a header (compiled: a typed loop instead of a decoder per class; a send or
+    pull decodes a header per request). Same parsing and the same HeaderError as decode_generic."""
+    values = []
+    for name, kind, req, default in plan:
+        v = ext.get(name)
+        if v is None:
+            if req:
+                raise HeaderError(cname, name, "missing")
+            values.append(default)
+        elif kind == 0:
+            values.append(v)
         else:
-            lines.append("    if v is not None:")
-            pad = "        "
-        if tp is str:
-            lines.append(f"{pad}kw[{name!r}] = v")
-        else:
-            lines.append(f"{pad}try: kw[{name!r}] = {tp.__name__}_(v)")
-            lines.append(f"{pad}except (ValueError, KeyError): raise HeaderError(cname, {name!r}, "
-                         f"{tp.__name__!r}, v) from None")
-    lines.append("    return cls(**kw)")
-    env = {"HeaderError": HeaderError, "cname": cls.__name__, "cls": cls, "int_": _parse_int,
-           "bool_": _parse_bool, "float_": _parse_float}
-    exec("\n".join(lines), env)  # noqa: S102 - source built above from the dataclass's own field names
-    return env["decode"]
+            try:
+                if kind == 1:
+                    values.append(_parse_int(v))
+                elif kind == 2:
+                    values.append(_parse_bool(v))
+                else:
+                    values.append(_parse_float(v))
+            except (ValueError, KeyError):
+                raise HeaderError(cname, name, _KIND_NAMES[kind], v) from None
+    return values
 
 
 # ---------------------------------------------------------------- namesrv headers (common/.../protocol/header/namesrv)
