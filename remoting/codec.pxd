@@ -7,6 +7,9 @@ cdef dict _KEY_PIECES
 cdef tuple _LEN32
 cdef Py_ssize_t _KEY_PIECES_MAX
 
+@cython.locals(length="long long")
+cpdef frame_length(buf, max_frame_length=*, Py_ssize_t offset=*)
+
 @cython.locals(data=bytes, length="long long", ori="long long", header_len="long long", stype="long long",
                hs=Py_ssize_t, he=Py_ssize_t)
 cpdef decode_frame_at(bytes data, Py_ssize_t start, Py_ssize_t end)

@@ -43,7 +43,10 @@ def frame_length(buf: bytes | bytearray | memoryview, max_frame_length: int = DE
     """
     if len(buf) - offset < 4:
         return None
-    (length,) = _UINT.unpack_from(buf, offset)
+    if type(buf) is bytes and offset >= 0:
+        length = _u32(buf, offset)   # the Connection's case: no struct call
+    else:
+        (length,) = _UINT.unpack_from(buf, offset)
     if length + 4 > max_frame_length:
         raise FrameError(f"frame length {length} exceeds the maximum {max_frame_length}")
     if length < 4:
