@@ -19,10 +19,13 @@ cpdef decode_frame_at(bytes data, Py_ssize_t start, Py_ssize_t end)
                vlen="long long")
 cdef _decode_rocketmq(bytes data, Py_ssize_t start, Py_ssize_t n, body)
 
+cdef _int_field(obj, str key, default)
+
 @cython.locals(body_len=Py_ssize_t)
 cpdef list encode_frame_parts(cmd)
 
 cpdef bytes encode_rocketmq_header(cmd)
+cpdef encode_json_header(cmd)
 
 @cython.locals(head=bytearray, p="unsigned char*", rb=bytes, kb=bytes, vb=bytes, kp=bytes, k=str, v=str,
                pieces=list, ext_at=Py_ssize_t, ext_len=Py_ssize_t, header_len=Py_ssize_t, total="long long",

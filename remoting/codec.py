@@ -181,15 +181,25 @@ def decode_json_header(header: bytes | memoryview) -> RemotingCommand:
     if ext is not None:
         if not isinstance(ext, dict):
             raise FrameError("extFields is not an object")
-        ext_fields = {}
-        for k, v in ext.items():
+        # the parser's own fresh dict when every value is a string (the usual header), else a coerced copy
+        ext_fields = ext
+        for v in ext.values():
             if type(v) is not str:
-                v = _ext_value(v)
-                if v is None:
-                    continue
-            ext_fields[k] = v
+                ext_fields = _coerced_ext(ext)
+                break
     return new_command(code, language, _int_field(obj, "version", 0), _int_field(obj, "opaque", 0),
                        _int_field(obj, "flag", 0), remark, ext_fields, None, _JSON)
+
+
+def _coerced_ext(ext: dict) -> dict[str, str]:
+    out = {}
+    for k, v in ext.items():
+        if type(v) is not str:
+            v = _ext_value(v)
+            if v is None:
+                continue
+        out[k] = v
+    return out
 
 
 def _jstr(s: str) -> str:
@@ -203,14 +213,20 @@ def encode_json_header(cmd: RemotingCommand) -> bytes:
     faster (the header codec was the largest single cost of a send); a str it refuses (a lone surrogate)
     takes the standard encoder."""
     obj: dict = {"code": cmd.code}
-    if cmd.ext_fields is not None:
-        ext = cmd.ext_fields
-        obj["extFields"] = ext if None not in ext.values() else {k: v for k, v in ext.items() if v is not None}
+    ext = cmd.ext_fields
+    if ext is not None:
+        # nulls dropped by identity (an equality test per value, as `None in values` does, costs more)
+        for v in ext.values():
+            if v is None:
+                ext = {k: v for k, v in ext.items() if v is not None}
+                break
+        obj["extFields"] = ext
     obj["flag"] = cmd.flag
     obj["language"] = cmd.language
     obj["opaque"] = cmd.opaque
-    if cmd.remark is not None:
-        obj["remark"] = cmd.remark
+    remark = cmd.remark
+    if remark is not None:
+        obj["remark"] = remark
     obj["serializeTypeCurrentRPC"] = "JSON"
     obj["version"] = cmd.version
     try:

@@ -3,6 +3,7 @@ optimised one replaced, kept here as the oracle. Same bytes, same results, same 
 in whichever mode (compiled or pure) this process runs."""
 from __future__ import annotations
 
+import json
 import struct
 
 from hypothesis import given, settings
@@ -176,3 +177,34 @@ def test_decoded_and_response_commands_are_whole_remoting_commands():
                                    serialize_type=SerializeType.ROCKETMQ)
     assert repr(resp) == repr(RemotingCommand(0, "JAVA", resp.version, 7, 1, "r", {"k": "v"}, b"b",
                                               SerializeType.ROCKETMQ))
+
+
+def ref_json_ext(ext: dict) -> dict:
+    # the loop decode_json_header used before it kept the parser's dict: fastjson's String coercion
+    out = {}
+    for k, v in ext.items():
+        if type(v) is not str:
+            v = codec._ext_value(v)
+            if v is None:
+                continue
+        out[k] = v
+    return out
+
+
+_json_value = st.one_of(st.text(max_size=5), st.integers(-10**20, 10**20), st.booleans(), st.none(),
+                        st.floats(allow_nan=False, allow_infinity=False), st.lists(st.integers(), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), _json_value, max_size=6), st.integers(0, 2**31 - 1))
+def test_json_ext_fields_decode_as_the_reference_coerces_them(ext, opaque):
+    header = json.dumps({"code": 11, "extFields": ext, "flag": 0, "language": "CPP", "opaque": opaque,
+                         "version": 1}).encode()
+    want = ref_json_ext(codec._loads(header)["extFields"])   # the same parse; only the ext handling is compared
+    cmd = codec.decode_json_header(header)
+    assert cmd.ext_fields == want and list(cmd.ext_fields) == list(want)
+    assert all(type(v) is str for v in cmd.ext_fields.values())
+    # and the encoder drops nulls exactly as before
+    out = RemotingCommand(code=0, ext_fields={k: (None if v is None else str(v)) for k, v in ext.items()})
+    assert json.loads(codec.encode_json_header(out))["extFields"] == \
+        {k: v for k, v in out.ext_fields.items() if v is not None}
