@@ -12,13 +12,18 @@ import struct
 import orjson
 
 from .codes import LanguageCode, SerializeType
-from .command import RemotingCommand
+from .command import RemotingCommand, new_command
 
 # NettyDecoder: LengthFieldBasedFrameDecoder(16777216) counts the 4-byte prefix against the limit.
 DEFAULT_MAX_FRAME_LENGTH = 16777216
 
 _UINT = struct.Struct(">I")
 _FRAME_PREFIX = struct.Struct(">II")
+
+# the enum members as plain names: an attribute of an Enum class goes through EnumType.__getattr__ (~900
+# instructions a lookup, more than a header field's whole decode)
+_JSON = SerializeType.JSON
+_ROCKETMQ = SerializeType.ROCKETMQ
 
 _LANG_BY_CODE = {lc.value: lc.name for lc in LanguageCode}
 _LANG_BY_NAME = {lc.name: lc.value for lc in LanguageCode}
@@ -38,7 +43,10 @@ def frame_length(buf: bytes | bytearray | memoryview, max_frame_length: int = DE
     """
     if len(buf) - offset < 4:
         return None
-    (length,) = _UINT.unpack_from(buf, offset)
+    if type(buf) is bytes and offset >= 0:
+        length = _u32(buf, offset)   # the Connection's case: no struct call
+    else:
+        (length,) = _UINT.unpack_from(buf, offset)
     if length + 4 > max_frame_length:
         raise FrameError(f"frame length {length} exceeds the maximum {max_frame_length}")
     if length < 4:
@@ -48,46 +56,61 @@ def frame_length(buf: bytes | bytearray | memoryview, max_frame_length: int = DE
 
 def decode_frame(frame: bytes | bytearray | memoryview) -> RemotingCommand:
     """Decode one whole frame, 4-byte length prefix included."""
-    mv = memoryview(frame)
-    if len(mv) < 8:
+    data = frame if type(frame) is bytes else bytes(frame)
+    return decode_frame_at(data, 0, len(data))
+
+
+def decode_frame_at(data: bytes, start: int, end: int) -> RemotingCommand:
+    """decode_frame(data[start:end]) without copying the frame out of `data` (the Connection's read buffer)."""
+    if end - start < 8:
         raise FrameError("frame shorter than 8 bytes")
-    length, ori = _FRAME_PREFIX.unpack_from(mv, 0)
-    if length + 4 != len(mv):
-        raise FrameError(f"frame length {length} does not match {len(mv) - 4} bytes")
+    length = _u32(data, start)
+    if length + 4 != end - start:
+        raise FrameError(f"frame length {length} does not match {end - start - 4} bytes")
+    ori = _u32(data, start + 4)
     header_len = ori & 0xFFFFFF
     stype = (ori >> 24) & 0xFF
     if header_len > length - 4:
         raise FrameError(f"bad header length {header_len}")
-    header = mv[8:8 + header_len]
-    if stype == SerializeType.JSON:
-        cmd = decode_json_header(header)
-    elif stype == SerializeType.ROCKETMQ:
-        cmd = decode_rocketmq_header(header)
-    else:
-        raise FrameError(f"unknown serialize type {stype}")
-    body_len = length - 4 - header_len
+    hs = start + 8
+    he = hs + header_len
     # Java decodes a zero-length body as "no body".
-    cmd.body = bytes(mv[8 + header_len:]) if body_len > 0 else None
-    return cmd
+    body = data[he:end] if end > he else None
+    if stype == 0:   # SerializeType.JSON
+        cmd = decode_json_header(data[hs:he])
+        cmd.body = body
+        return cmd
+    if stype == 1:   # SerializeType.ROCKETMQ
+        return _decode_rocketmq(data, hs, he, body)
+    raise FrameError(f"unknown serialize type {stype}")
 
 
 def encode_header(cmd: RemotingCommand) -> bytes:
-    if cmd.serialize_type == SerializeType.ROCKETMQ:
+    if cmd.serialize_type == _ROCKETMQ:
         return encode_rocketmq_header(cmd)
     return encode_json_header(cmd)
 
 
 def encode_frame_parts(cmd: RemotingCommand) -> list[bytes | memoryview]:
     """The frame as buffers for transport.writelines: prefix+header, then body buffers without copying."""
-    header = encode_header(cmd)
-    body_len = cmd.body_len()
-    prefix = _FRAME_PREFIX.pack(4 + len(header) + body_len, (int(cmd.serialize_type) << 24) | len(header))
-    parts: list[bytes | memoryview] = [prefix + header]
-    if cmd.body is not None and len(cmd.body):
-        parts.append(cmd.body)
-    if cmd.body_parts:
-        parts.extend(cmd.body_parts)
-    return parts
+    body = cmd.body
+    body_parts = cmd.body_parts
+    body_len = len(body) if body is not None else 0
+    if body_parts:
+        for part in body_parts:
+            body_len += len(part)
+    if cmd.serialize_type == _ROCKETMQ:
+        head = b"".join(_rocketmq_pieces(cmd, 8, body_len))   # prefix and header in one buffer
+    else:
+        header = encode_json_header(cmd)
+        head = _FRAME_PREFIX.pack(4 + len(header) + body_len, (int(cmd.serialize_type) << 24) | len(header)) + header
+    if body is not None and len(body):
+        if body_parts:
+            return [head, body, *body_parts]
+        return [head, body]
+    if body_parts:
+        return [head, *body_parts]
+    return [head]
 
 
 def encode_frame(cmd: RemotingCommand) -> bytes:
@@ -158,17 +181,25 @@ def decode_json_header(header: bytes | memoryview) -> RemotingCommand:
     if ext is not None:
         if not isinstance(ext, dict):
             raise FrameError("extFields is not an object")
-        ext_fields = {}
-        for k, v in ext.items():
+        # the parser's own fresh dict when every value is a string (the usual header), else a coerced copy
+        ext_fields = ext
+        for v in ext.values():
             if type(v) is not str:
-                v = _ext_value(v)
-                if v is None:
-                    continue
-            ext_fields[k] = v
-    return RemotingCommand(
-        code=code, language=language, version=_int_field(obj, "version", 0),
-        opaque=_int_field(obj, "opaque", 0), flag=_int_field(obj, "flag", 0),
-        remark=remark, ext_fields=ext_fields, serialize_type=SerializeType.JSON)
+                ext_fields = _coerced_ext(ext)
+                break
+    return new_command(code, language, _int_field(obj, "version", 0), _int_field(obj, "opaque", 0),
+                       _int_field(obj, "flag", 0), remark, ext_fields, None, _JSON)
+
+
+def _coerced_ext(ext: dict) -> dict[str, str]:
+    out = {}
+    for k, v in ext.items():
+        if type(v) is not str:
+            v = _ext_value(v)
+            if v is None:
+                continue
+        out[k] = v
+    return out
 
 
 def _jstr(s: str) -> str:
@@ -182,14 +213,20 @@ def encode_json_header(cmd: RemotingCommand) -> bytes:
     faster (the header codec was the largest single cost of a send); a str it refuses (a lone surrogate)
     takes the standard encoder."""
     obj: dict = {"code": cmd.code}
-    if cmd.ext_fields is not None:
-        ext = cmd.ext_fields
-        obj["extFields"] = ext if None not in ext.values() else {k: v for k, v in ext.items() if v is not None}
+    ext = cmd.ext_fields
+    if ext is not None:
+        # nulls dropped by identity (an equality test per value, as `None in values` does, costs more)
+        for v in ext.values():
+            if v is None:
+                ext = {k: v for k, v in ext.items() if v is not None}
+                break
+        obj["extFields"] = ext
     obj["flag"] = cmd.flag
     obj["language"] = cmd.language
     obj["opaque"] = cmd.opaque
-    if cmd.remark is not None:
-        obj["remark"] = cmd.remark
+    remark = cmd.remark
+    if remark is not None:
+        obj["remark"] = remark
     obj["serializeTypeCurrentRPC"] = "JSON"
     obj["version"] = cmd.version
     try:
@@ -220,58 +257,91 @@ _WRAP32 = 0x100000000
 _LANG_OTHER = int(LanguageCode.OTHER)
 
 
-def _add16(out: bytearray, v: int) -> None:
-    out.append((v >> 8) & 0xFF)
-    out.append(v & 0xFF)
+def _put16(p: bytearray, pos: int, v: int) -> None:
+    # compiled, p is the bytearray's C buffer (codec.pxd): plain stores
+    p[pos] = (v >> 8) & 0xFF
+    p[pos + 1] = v & 0xFF
 
 
-def _add32(out: bytearray, v: int) -> None:
-    out.append((v >> 24) & 0xFF)
-    out.append((v >> 16) & 0xFF)
-    out.append((v >> 8) & 0xFF)
-    out.append(v & 0xFF)
-
-
-def _set32(out: bytearray, pos: int, v: int) -> None:
-    out[pos] = (v >> 24) & 0xFF
-    out[pos + 1] = (v >> 16) & 0xFF
-    out[pos + 2] = (v >> 8) & 0xFF
-    out[pos + 3] = v & 0xFF
+def _put32(p: bytearray, pos: int, v: int) -> None:
+    p[pos] = (v >> 24) & 0xFF
+    p[pos + 1] = (v >> 16) & 0xFF
+    p[pos + 2] = (v >> 8) & 0xFF
+    p[pos + 3] = v & 0xFF
 
 
 def encode_rocketmq_header(cmd: RemotingCommand) -> bytes:
-    # appended byte by byte (the low bytes of code/version/opaque/flag: Java's short and int casts); the
-    # extFields length is patched in once the fields are written
-    out = bytearray()
-    _add16(out, cmd.code)
-    out.append(_LANG_BY_NAME.get(cmd.language, _LANG_OTHER))
-    _add16(out, cmd.version)
-    _add32(out, cmd.opaque)
-    _add32(out, cmd.flag)
+    return b"".join(_rocketmq_pieces(cmd, 0, 0))
+
+
+# what the encoder writes for an ext key (its 2-byte length, then its UTF-8), for the keys met so far: a
+# broker writes a few dozen header field names over and over; bounded all the same
+_KEY_PIECES: dict[str, bytes] = {}
+_KEY_PIECES_MAX = 1024
+# 4-byte big-endian lengths for the common sizes, ready to join
+_LEN32 = tuple(_UINT.pack(i) for i in range(1024))
+
+
+def _rocketmq_pieces(cmd: RemotingCommand, at: int, body_len: int) -> list:
+    """The ROCKETMQ header as pieces for one b"".join, after `at` bytes of frame prefix (written when at is 8,
+    counting body_len more bytes of body). Joining copies each string once; the numbers are stored into one
+    small buffer (a bytearray grown by += or slice assignment costs ~500 instructions a string).
+
+    code and version are written as their low 16 bits and opaque/flag as their low 32 (Java's short and int)."""
     remark = cmd.remark
-    if remark:
-        rb = remark.encode("utf-8")
-        _add32(out, len(rb))
-        out += rb
-    else:
-        _add32(out, 0)
-    ext_at = len(out)
-    _add32(out, 0)
+    rb = remark.encode("utf-8") if remark else None
+    head = bytearray(at + 17)
+    pieces = [head]
+    if rb is not None:
+        pieces.append(rb)
+    pieces.append(b"")   # the extFields length, once known
+    ext_at = len(pieces) - 1
+    ext_len = 0
     ext = cmd.ext_fields
     if ext:
         for k, v in ext.items():
             if k is None or v is None:
                 continue
-            kb = k.encode("utf-8")
-            vb = v.encode("utf-8")
-            if len(kb) > 0x7FFF:
-                raise struct.error("ext key longer than a Java short")
-            _add16(out, len(kb))
-            out += kb
-            _add32(out, len(vb))
-            out += vb
-        _set32(out, ext_at, len(out) - ext_at - 4)
-    return bytes(out)
+            kp = _KEY_PIECES.get(k)
+            if kp is None:
+                kb = k.encode("utf-8")
+                vb = v.encode("utf-8")
+                if len(kb) > 0x7FFF:
+                    raise struct.error("ext key longer than a Java short")
+                kp = bytes((len(kb) >> 8, len(kb) & 0xFF)) + kb
+                if len(_KEY_PIECES) < _KEY_PIECES_MAX:
+                    _KEY_PIECES[k] = kp
+            else:
+                vb = v.encode("utf-8")
+            n = len(vb)
+            pieces.append(kp)
+            pieces.append(_LEN32[n] if n < 1024 else _UINT.pack(n))
+            pieces.append(vb)
+            ext_len += len(kp) + 4 + n
+    pieces[ext_at] = _LEN32[ext_len] if ext_len < 1024 else _UINT.pack(ext_len)
+    n = len(rb) if rb is not None else 0
+    p = head
+    if at:
+        header_len = 21 + n + ext_len
+        total = 4 + header_len + body_len
+        if total > 0xFFFFFFFF:
+            raise struct.error("'I' format requires 0 <= number <= 4294967295")
+        _put32(p, 0, total)
+        _put32(p, 4, 0x1000000 | header_len)   # serialize type ROCKETMQ in the high byte
+    _put16(p, at, cmd.code)
+    p[at + 2] = _LANG_BY_NAME.get(cmd.language, _LANG_OTHER)
+    _put16(p, at + 3, cmd.version)
+    _put32(p, at + 5, cmd.opaque)
+    _put32(p, at + 9, cmd.flag)
+    _put32(p, at + 13, n)
+    return pieces
+
+
+def _u32(data: bytes, pos: int) -> int:
+    v = data[pos]   # a 64-bit local compiled (codec.pxd): a C int would turn the top bit into a sign
+    v = (v << 8) | data[pos + 1]
+    v = (v << 8) | data[pos + 2]
+    return (v << 8) | data[pos + 3]
 
 
 def _u16(data: bytes, pos: int) -> int:
@@ -287,22 +357,26 @@ def _i32(data: bytes, pos: int) -> int:
 
 
 def decode_rocketmq_header(header: bytes | memoryview) -> RemotingCommand:
-    # byte arithmetic on a bytes object: compiled (codec.pxd) it runs on the C buffer, no struct calls
     data = bytes(header)
-    n = len(data)
-    if n < 21:
+    return _decode_rocketmq(data, 0, len(data), None)
+
+
+def _decode_rocketmq(data: bytes, start: int, n: int, body: bytes | None) -> RemotingCommand:
+    # the header is data[start:n]; byte arithmetic on a bytes object: compiled (codec.pxd) it runs on the C
+    # buffer, no struct calls
+    if n - start < 21:
         raise FrameError("ROCKETMQ header too short")
-    code = _u16(data, 0)
+    code = _u16(data, start)
     if code >= 0x8000:
         code -= 0x10000
-    lang = data[2]
-    version = _u16(data, 3)
+    lang = data[start + 2]
+    version = _u16(data, start + 3)
     if version >= 0x8000:
         version -= 0x10000
-    opaque = _i32(data, 5)
-    flag = _i32(data, 9)
-    remark_len = _i32(data, 13)
-    pos = 17
+    opaque = _i32(data, start + 5)
+    flag = _i32(data, start + 9)
+    remark_len = _i32(data, start + 13)
+    pos = start + 17
     if remark_len < 0 or pos + remark_len + 4 > n:
         raise FrameError("bad remark length")
     remark = None
@@ -334,8 +408,8 @@ def decode_rocketmq_header(header: bytes | memoryview) -> RemotingCommand:
             pos += vlen
             if key is not None and value is not None:
                 ext_fields[key] = value  # duplicate keys: last one wins, as in Java's HashMap
-    return RemotingCommand(code, _LANG_BY_CODE.get(lang, "OTHER"), version, opaque, flag, remark, ext_fields,
-                           None, SerializeType.ROCKETMQ)
+    return new_command(code, _LANG_BY_CODE.get(lang, "OTHER"), version, opaque, flag, remark, ext_fields, body,
+                       _ROCKETMQ)
 
 
 def _utf8(data: bytes, start: int, end: int) -> str:

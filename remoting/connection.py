@@ -12,8 +12,8 @@ import socket
 import time
 from typing import Callable, Protocol as TypingProtocol
 
-from .codec import DEFAULT_MAX_FRAME_LENGTH, FrameError, decode_frame, encode_frame_parts, frame_length
-from .codes import FLAG_ONEWAY
+from .codec import DEFAULT_MAX_FRAME_LENGTH, FrameError, decode_frame_at, encode_frame_parts, frame_length
+from .codes import FLAG_ONEWAY, FLAG_RESPONSE
 from .command import RemotingCommand
 from .errors import RemotingSendRequestError, RemotingTimeoutError
 
@@ -34,8 +34,7 @@ class Connection(asyncio.Protocol):
         self._max_frame = max_frame_length
         self._on_open = on_open
         self._on_close = on_close
-        self._buf = bytearray()
-        self._pos = 0
+        self._buf = bytearray()   # an incomplete frame from the last read, if any
         self._pending: dict[int, asyncio.Future[RemotingCommand]] = {}
         self._opaque = itertools.count(1)
         self._writable = asyncio.Event()
@@ -69,33 +68,39 @@ class Connection(asyncio.Protocol):
             return
         self.last_activity = time.monotonic()
         buf = self._buf
-        buf += data
+        max_frame = self._max_frame
+        pos = 0
         try:
-            while True:
-                avail = len(buf) - self._pos
-                n = frame_length(buf, self._max_frame, self._pos)
-                if n is None or avail < n:
+            if buf:
+                # the rest of a frame begun in an earlier read: gather in the buffer until it is whole
+                buf += data
+                n = frame_length(buf, max_frame, 0)
+                if n is None or len(buf) < n:
+                    return
+                data = bytes(buf)
+                buf.clear()
+            elif type(data) is not bytes:
+                data = bytes(data)
+            # frames are decoded where they lie in `data`; only an incomplete tail is kept for the next read
+            end = len(data)
+            while pos < end:
+                n = frame_length(data, max_frame, pos)
+                if n is None or end - pos < n:
                     break
-                frame = bytes(buf[self._pos:self._pos + n])
-                self._pos += n
-                self._dispatch(decode_frame(frame))
+                cmd = decode_frame_at(data, pos, pos + n)
+                pos += n
+                self._dispatch(cmd)
                 if self.closed:
                     return
         except FrameError as e:
             log.warning("closing connection %s: %s", self.remote_addr, e)
             self.abort()
             return
-        if self._pos:
-            if self._pos == len(buf):
-                buf.clear()
-            elif self._pos > 65536:
-                del buf[:self._pos]
-            else:
-                return
-            self._pos = 0
+        if pos < end:
+            buf += data[pos:]
 
     def _dispatch(self, cmd: RemotingCommand) -> None:
-        if cmd.is_response:
+        if cmd.flag & FLAG_RESPONSE:   # cmd.is_response, without the property call
             fut = self._pending.pop(cmd.opaque, None)
             if fut is not None and not fut.done():
                 fut.set_result(cmd)
@@ -138,17 +143,23 @@ class Connection(asyncio.Protocol):
     def send(self, cmd: RemotingCommand) -> bool:
         """Queue the frame; every frame queued during one turn of the event loop leaves in one writev (a
         client pipelining sends gets its answers in one syscall, not one each)."""
-        if self.closed or self.transport is None or self.transport.is_closing():
+        transport = self.transport
+        if self.closed or transport is None or transport.is_closing():
             return False
         parts = encode_frame_parts(cmd)
-        if self._out is None:
+        size = 0
+        for part in parts:
+            size += len(part)
+        out = self._out
+        if out is None:
             self._out = parts
-            self._out_bytes = 0
+            self._out_bytes = size
             self._loop.call_soon(self._flush_out)
         else:
-            self._out.extend(parts)
-        self._out_bytes += sum(len(p) for p in parts)
-        if self._out_bytes >= _COALESCE_LIMIT:
+            out.extend(parts)
+            size += self._out_bytes
+            self._out_bytes = size
+        if size >= _COALESCE_LIMIT:
             # a big batch goes now, so the transport's write-buffer limits (pause_writing -> stop reading a
             # peer that does not read) act as they would on separate writes
             self._flush_out()
@@ -157,8 +168,9 @@ class Connection(asyncio.Protocol):
 
     def _flush_out(self) -> None:
         out, self._out = self._out, None
-        if out and self.transport is not None and not self.transport.is_closing():
-            self.transport.writelines(out)
+        transport = self.transport
+        if out and transport is not None and not transport.is_closing():
+            transport.writelines(out)
 
     async def drain(self) -> None:
         await self._writable.wait()

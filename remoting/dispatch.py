@@ -10,7 +10,7 @@ import inspect
 import logging
 from typing import Awaitable, Callable, Mapping, Union
 
-from .codes import FLAG_RESPONSE, ResponseCode
+from .codes import FLAG_ONEWAY, FLAG_RESPONSE, ResponseCode
 from .command import RemotingCommand
 from .connection import Connection
 from .headers import HeaderError
@@ -55,7 +55,9 @@ class Dispatcher:
         except Exception as e:  # noqa: BLE001 - a processor failure must never take the loop down
             self._fail(conn, cmd, e)
             return
-        if inspect.isawaitable(result):
+        if type(result) is RemotingCommand:   # the common answer: skip inspect.isawaitable (interpreted Python)
+            self._send(conn, cmd, result)
+        elif inspect.isawaitable(result):
             task = asyncio.ensure_future(self._finish(conn, cmd, result))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -82,7 +84,7 @@ class Dispatcher:
 
     @staticmethod
     def _send(conn: Connection, request: RemotingCommand, response: RemotingCommand, force: bool = False) -> None:
-        if request.is_oneway and not force:
+        if request.flag & FLAG_ONEWAY and not force:   # request.is_oneway, without the property call
             return
         response.opaque = request.opaque
         response.flag |= FLAG_RESPONSE

@@ -7,8 +7,8 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remoting.codec import decode_frame, encode_frame, frame_length
-from remoting.codes import ResponseCode
+from remoting.codec import FrameError, decode_frame, encode_frame, frame_length
+from remoting.codes import ResponseCode, SerializeType
 from remoting.command import RemotingCommand, make_response
 from remoting.connection import Connection
 from remoting.dispatch import Dispatcher
@@ -83,6 +83,56 @@ def test_any_stream_is_answered_or_dropped_never_crashes(pieces, cuts):
         if all(good for good, _p in pieces):
             # only good frames: every one answered, nothing dropped
             assert not t.aborted and len(opaques) == len(pieces)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def _reference_reading(data: bytes) -> tuple[list[RemotingCommand], bool]:
+    """What a connection must deliver for a whole stream: the frames up to the first bad one, and whether it
+    is closed (a bad length prefix, or a whole frame that does not decode)."""
+    out, pos = [], 0
+    try:
+        while (n := frame_length(data[pos:])) is not None and pos + n <= len(data):
+            out.append(decode_frame(data[pos:pos + n]))
+            pos += n
+    except FrameError:
+        return out, True
+    return out, False
+
+
+_any_frame = st.builds(
+    lambda code, i, ext, body, stype: encode_frame(RemotingCommand(code=code, opaque=i, ext_fields=ext, body=body,
+                                                                   serialize_type=stype)),
+    st.integers(0, 400), st.integers(0, 10_000), st.one_of(st.none(), st.dictionaries(st.text(max_size=5),
+                                                                                      st.text(max_size=9), max_size=3)),
+    st.one_of(st.none(), st.binary(max_size=300)), st.sampled_from([SerializeType.ROCKETMQ, SerializeType.JSON]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_any_frame, _any_frame, st.binary(min_size=1, max_size=30)), max_size=10),
+       st.lists(st.integers(1, 900), min_size=1, max_size=20), st.sampled_from([bytes, bytearray, memoryview]))
+def test_requests_are_dispatched_exactly_as_a_whole_stream_reads_in_any_chunking(pieces, cuts, kind):
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        seen: list[RemotingCommand] = []
+        d = Dispatcher("chunks")
+        d.set_default(lambda c, r: seen.append(r))   # records, answers nothing
+        conn = Connection(d)
+        t = FakeTransport()
+        conn.connection_made(t)
+        data = b"".join(pieces)
+        pos, k = 0, 0
+        while pos < len(data) and not t.aborted:
+            step = cuts[k % len(cuts)]
+            conn.data_received(kind(data[pos:pos + step]))
+            pos += step
+            k += 1
+        want, closed = _reference_reading(data)
+        assert seen == want
+        assert all(type(c.body) is bytes or c.body is None for c in seen)
+        assert t.aborted == closed
     finally:
         loop.close()
         asyncio.set_event_loop(None)
