@@ -5,8 +5,9 @@ Connection that would read them off the socket; its answers go to a transport th
     python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--pull] [--callgrind]
 
 Prints microseconds of CPU per send (or per message of a batch). With --callgrind it runs itself under
-valgrind twice, with --sends N and with 0 (both after the same warm-up), and prints instructions per send:
-exact and repeatable whatever else the machine does, which is how bench/RESULTS.md compares builds
+valgrind twice, feeding the N frames and only building them (both after the same warm-up), and prints
+instructions per send: exact and repeatable whatever else the machine does, which is how bench/RESULTS.md
+compares builds
 (ROCKETMQ_PY_PURE=1 for the pure one; about a minute for 1000 sends).
 """
 from __future__ import annotations
@@ -116,9 +117,11 @@ def _pull_frame(n: int, queue_id: int, offset: int, stype: SerializeType) -> byt
     return codec.encode_frame(cmd)
 
 
-async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1) -> tuple[float, int, int]:
+async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
+              feed: bool = True) -> tuple[float, int, int]:
     """pull -1: time the sends. 0/1: store the sends first, then time pulling them all back (1) or nothing (0,
-    the baseline the callgrind figure subtracts)."""
+    the baseline the callgrind figure subtracts). feed False: build the frames but send none (the sends'
+    callgrind baseline, so building them is not charged to the broker)."""
     with tempfile.TemporaryDirectory(prefix="bench-send-path-") as tmp:
         port = _free_port_pair()
         settings, _ = load_settings(None, overrides={
@@ -158,7 +161,7 @@ async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1) -> t
             await asyncio.sleep(0.05)
             before = transport.frames
             t0 = time.process_time()
-            for i, frame in enumerate(frames):
+            for i, frame in enumerate(frames if feed else ()):
                 conn.data_received(frame)
                 if i % 64 == 63:
                     await asyncio.sleep(0)   # let the loop flush the answers, as it does between socket reads
@@ -189,7 +192,8 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=0, help="messages per SEND_BATCH_MESSAGE (0: single sends)")
     p.add_argument("--pull", action="store_true",
                    help="store the sends untimed, then measure PULL_MESSAGE (32 per pull) draining them")
-    p.add_argument("--pull-none", action="store_true", help=argparse.SUPPRESS)   # --callgrind's baseline run
+    p.add_argument("--pull-none", action="store_true", help=argparse.SUPPRESS)   # --callgrind's baseline runs
+    p.add_argument("--feed-none", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--callgrind", action="store_true", help="instructions per message, exact (needs valgrind)")
     args = p.parse_args()
     kind = "pulled" if args.pull else "sent"
@@ -200,7 +204,7 @@ def main() -> None:
             base, _ = _instructions(args.sends, extra + ["--pull-none"])
             count = int(re.search(r"(\d+) pulled", out).group(1))
         else:
-            total, base = _instructions(args.sends, extra)[0], _instructions(0, extra)[0]
+            total, base = _instructions(args.sends, extra)[0], _instructions(args.sends, extra + ["--feed-none"])[0]
             count = args.sends * max(args.batch, 1)
         print(f"mode: {hotpath.describe()}")
         print(f"{(total - base) / count:,.0f} instructions per message {kind} ({args.sends} sends, batch "
@@ -208,7 +212,7 @@ def main() -> None:
         return
     stype = SerializeType.JSON if args.json else SerializeType.ROCKETMQ
     pull = (0 if args.pull_none else 1) if args.pull else -1
-    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull))
+    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull, not args.feed_none))
     print(f"mode: {hotpath.describe()}")
     print(f"{args.sends} sends ({stype.name} headers, batch {args.batch}): {answered} answered, {count} {kind}, "
           f"{cpu * 1e6 / max(count, 1):.1f} us CPU per message")
