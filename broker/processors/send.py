@@ -51,6 +51,12 @@ _PUT_ERRORS = {
     PutStatus.OS_PAGECACHE_BUSY: (ResponseCode.SYSTEM_BUSY, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"),
     PutStatus.UNKNOWN_ERROR: (ResponseCode.SYSTEM_ERROR, "UNKNOWN_ERROR"),
 }
+# Enum members read off their class cost ~900 instructions each in 3.11: the per-send ones are read once here
+_SEND_MESSAGE = RequestCode.SEND_MESSAGE
+_SEND_BATCH_MESSAGE = RequestCode.SEND_BATCH_MESSAGE
+_PUT_OK = PutStatus.PUT_OK
+_SUCCESS = ResponseCode.SUCCESS
+
 _STORED_CODES = {PutStatus.PUT_OK: ResponseCode.SUCCESS, PutStatus.FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
                  PutStatus.FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
                  PutStatus.SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE}
@@ -163,7 +169,7 @@ class SendProcessor:
         ff = self.fast_failure
         if (ff.pending > ff.capacity or time.monotonic() > ff.deadline) and ff.refuse(conn, req):
             return None
-        if req.code == RequestCode.SEND_MESSAGE:
+        if req.code == _SEND_MESSAGE:
             h = SendMessageRequestHeader.decode(req.ext_fields)
         else:
             h = decode_send_v2(req.ext_fields)
@@ -184,8 +190,8 @@ class SendProcessor:
         born_host = host_of(conn)
         # the C++ 1.x client flags batches with batch="1" (Java's Boolean.parseBoolean would read false and
         # store the whole batch as one message); "1" is taken as true so its batches arrive as sent
-        raw_batch = req.ext("batch" if req.code == RequestCode.SEND_MESSAGE else "m")
-        batch = bool(h.batch) or raw_batch == "1" or req.code == RequestCode.SEND_BATCH_MESSAGE
+        raw_batch = req.ext("batch" if req.code == _SEND_MESSAGE else "m")
+        batch = bool(h.batch) or raw_batch == "1" or req.code == _SEND_BATCH_MESSAGE
         body = bytes(req.body or b"")
         half = False
         if batch:
@@ -369,7 +375,8 @@ class SendProcessor:
         return tc, None
 
     def _put_response(self, req: RemotingCommand, result: PutResult, queue_id: int) -> RemotingCommand:
-        code = _STORED_CODES.get(result.status)
+        status = result.status
+        code = _SUCCESS if status is _PUT_OK else _STORED_CODES.get(status)   # (an Enum's hash is Python code)
         if code is None:
             code, remark = _PUT_ERRORS.get(result.status, (ResponseCode.SYSTEM_ERROR, result.status.value))
             return self._response(req, code, remark)
