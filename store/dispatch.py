@@ -14,7 +14,7 @@ from . import message as m
 SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class DispatchRequest:
     topic: str
     queue_id: int
@@ -28,6 +28,23 @@ class DispatchRequest:
     sys_flag: int
     prepared_transaction_offset: int
     properties: dict[str, str]
+
+    # written out: a generated dataclass __init__ is interpreted bytecode even in the compiled module
+    def __init__(self, topic: str, queue_id: int, commit_log_offset: int, msg_size: int, tags_code: int,
+                 store_timestamp: int, consume_queue_offset: int, keys: str | None, uniq_key: str | None,
+                 sys_flag: int, prepared_transaction_offset: int, properties: dict[str, str]) -> None:
+        self.topic = topic
+        self.queue_id = queue_id
+        self.commit_log_offset = commit_log_offset
+        self.msg_size = msg_size
+        self.tags_code = tags_code
+        self.store_timestamp = store_timestamp
+        self.consume_queue_offset = consume_queue_offset
+        self.keys = keys
+        self.uniq_key = uniq_key
+        self.sys_flag = sys_flag
+        self.prepared_transaction_offset = prepared_transaction_offset
+        self.properties = properties
 
 
 def dispatch_request(msg: m.StoredMessage, offset: int, delay_levels: dict[int, int]) -> DispatchRequest:
