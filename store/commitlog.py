@@ -12,6 +12,8 @@ from typing import Iterator
 
 from . import message as m
 from .mapped_file import MappedFile
+# the append path's names bound here: a module attribute costs a dict lookup through the module per use
+from .message import END_FILE_MIN_BLANK_LENGTH, offset_msg_id, pack_record, record_layout
 from .mapped_file_queue import MappedFileQueue
 
 _BLANK = struct.Struct(">ii")
@@ -97,25 +99,31 @@ class CommitLog:
         layouts = []
         total = 0
         for i in range(len(msgs)):
-            layout = m.record_layout(msgs[i], topics[i], props[i])
+            layout = record_layout(msgs[i], topics[i], props[i])
             layouts.append(layout)
             total += layout[0].size
         # where the records will start, found before anything changes (the rules of the file switch below), so
         # a record that cannot be packed (struct.error) leaves the log as it was, as encoding first did
-        last = self.queue.last()
+        files = self.queue.files
+        last = files[-1] if files else None     # queue.last()
+        fits = False
         if last is None:
             base = 0
-        elif last.is_full() or total + m.END_FILE_MIN_BLANK_LENGTH > last.free:
+        elif total + END_FILE_MIN_BLANK_LENGTH > last.size - last.wrote_position:   # full, or no room (free)
             base = last.file_from_offset + self.file_size
         else:
             base = last.file_from_offset + last.wrote_position
+            fits = True
         buf, sizes = self._pack(msgs, topics, props, layouts, total, queue_offsets, base, store_timestamp)
-        if total + m.END_FILE_MIN_BLANK_LENGTH > self.file_size:
+        if total + END_FILE_MIN_BLANK_LENGTH > self.file_size:
             raise MessageSizeExceeded(f"{total} bytes do not fit in a {self.file_size}-byte commit log file")
-        mf = self.queue.get_last(0)
-        if total + m.END_FILE_MIN_BLANK_LENGTH > mf.free:
-            self._close_file(mf)
+        if fits:
+            mf = last       # the usual case: what get_last(0) returns, with room
+        else:
             mf = self.queue.get_last(0)
+            if total + END_FILE_MIN_BLANK_LENGTH > mf.free:
+                self._close_file(mf)
+                mf = self.queue.get_last(0)
         start = mf.file_from_offset + mf.wrote_position
         if start != base:   # not expected (same rules); never write a wrong physical offset
             buf, sizes = self._pack(msgs, topics, props, layouts, total, queue_offsets, start, store_timestamp)
@@ -125,7 +133,7 @@ class CommitLog:
         phys = start
         for i in range(len(msgs)):
             msg = msgs[i]
-            ids.append(m.offset_msg_id(store_host, phys))
+            ids.append(offset_msg_id(store_host, phys))
             msg.queue_offset = queue_offsets[i]
             msg.physical_offset = phys
             msg.store_size = sizes[i]
@@ -140,7 +148,7 @@ class CommitLog:
         sizes = []
         pos = 0
         for i in range(len(msgs)):
-            n = m.pack_record(buf, pos, layouts[i], msgs[i], topics[i], props[i], queue_offsets[i], base + pos,
+            n = pack_record(buf, pos, layouts[i], msgs[i], topics[i], props[i], queue_offsets[i], base + pos,
                               store_timestamp)
             sizes.append(n)
             pos += n

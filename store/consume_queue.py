@@ -102,9 +102,8 @@ class ConsumeQueue:
             return True  # already dispatched (recovery re-dispatches)
         expect = cq_offset * CQ_UNIT
         files = self.queue.files
-        if files and not files[-1].is_full():
-            mf = files[-1]      # the usual case, without get_last's call
-        else:
+        mf = files[-1] if files else None
+        if mf is None or mf.wrote_position >= mf.size:   # no file yet, or the last is full (is_full, inline)
             was_empty = not files
             mf = self.queue.get_last(expect)
             if was_empty:

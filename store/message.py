@@ -42,6 +42,7 @@ SYSFLAG_POSITION = 36
 MAX_TOPIC_LENGTH = 127
 MAX_PROPERTIES_LENGTH = 32767
 
+_crc32 = zlib.crc32     # a module global, not an attribute of zlib per call
 _HEAD = struct.Struct(">iiiiiqqiq")    # totalSize .. bornTimestamp (48 bytes)
 _I32 = struct.Struct(">i")
 _I64 = struct.Struct(">q")
@@ -150,7 +151,7 @@ def _decode_host(buf, pos: int, v6: bool) -> tuple[str, int]:
 # ---------------------------------------------------------------- encode
 
 def body_crc(body: bytes) -> int:
-    return zlib.crc32(body) & 0x7FFFFFFF
+    return _crc32(body) & 0x7FFFFFFF
 
 
 def record_length(body_len: int, topic_len: int, props_len: int, sys_flag: int) -> int:
@@ -170,14 +171,38 @@ def _record_struct(born_len: int, store_len: int, body_len: int, topic_len: int,
     return struct.Struct(f">iiiiiqqiq{born_len}sq{store_len}siqi{body_len}sB{topic_len}sh{props_len}s")
 
 
+# plain dicts in front of the lru caches above, for the two look-ups every record makes: an lru_cache call
+# costs about four times a dict look-up (bounded: cleared when full)
+_PACKED_HOSTS: dict = {}
+_RECORD_STRUCTS: dict = {}
+_LAYOUT_CACHE_MAX = 4096
+
+
+def _packed_host(host: tuple[str, int]) -> bytes:
+    packed = _PACKED_HOSTS.get(host)
+    if packed is None:
+        packed = _host_bytes(host)
+        if len(_PACKED_HOSTS) >= _LAYOUT_CACHE_MAX:
+            _PACKED_HOSTS.clear()
+        _PACKED_HOSTS[host] = packed
+    return packed
+
+
 def record_layout(msg: StoredMessage, topic: bytes, props: bytes) -> tuple[struct.Struct, bytes, bytes, int]:
     """The precompiled pack of `msg`'s record (its size is the record's), the packed born and store hosts and
     the sysFlag with its host bits set from them. `topic` and `props` are the UTF-8 of msg.topic/properties."""
-    born = _host_bytes(msg.born_host)
-    store = _host_bytes(msg.store_host)
+    born = _packed_host(msg.born_host)
+    store = _packed_host(msg.store_host)
     sys_flag = ((msg.sys_flag & ~(BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG))
                 | (BORNHOST_V6_FLAG if len(born) == 20 else 0) | (STOREHOSTADDRESS_V6_FLAG if len(store) == 20 else 0))
-    return _record_struct(len(born), len(store), len(msg.body), len(topic), len(props)), born, store, sys_flag
+    shape = (len(born), len(store), len(msg.body), len(topic), len(props))
+    st = _RECORD_STRUCTS.get(shape)
+    if st is None:
+        st = _record_struct(*shape)
+        if len(_RECORD_STRUCTS) >= _LAYOUT_CACHE_MAX:
+            _RECORD_STRUCTS.clear()
+        _RECORD_STRUCTS[shape] = st
+    return st, born, store, sys_flag
 
 
 def pack_record(buf, pos: int, layout: tuple[struct.Struct, bytes, bytes, int], msg: StoredMessage,
@@ -348,9 +373,20 @@ def java_string_hash(s: str) -> int:
     return h
 
 
-@functools.lru_cache(maxsize=65536)
+_TAGS_CODES: dict = {}     # tags -> hash code, once per message dispatched: a dict, cheaper than an lru_cache call
+_TAGS_CODES_MAX = 65536
+
+
 def tags_code(tags: str | None) -> int:
-    return java_string_hash(tags) if tags else 0
+    if not tags:
+        return 0
+    code = _TAGS_CODES.get(tags)
+    if code is None:
+        code = java_string_hash(tags)
+        if len(_TAGS_CODES) >= _TAGS_CODES_MAX:
+            _TAGS_CODES.clear()
+        _TAGS_CODES[tags] = code
+    return code
 
 
 _ID_PREFIX: dict = {}         # store host -> hex of its packed address and port (a broker has one or two)

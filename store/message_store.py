@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import message as m
+from .message import (MAX_PROPERTIES_LENGTH, MAX_TOPIC_LENGTH, TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE,
+                      TRANSACTION_PREPARED_TYPE, TRANSACTION_ROLLBACK_TYPE)
 from .allocate import Allocator
 from .checkpoint import Checkpoint
 from .cleanup import CleanupService
@@ -240,10 +242,10 @@ class MessageStore:
     def _check_message(self, msg: m.StoredMessage) -> tuple[PutStatus | None, bytes, bytes]:
         """The message's own checks, and the UTF-8 of its topic and properties (the record is encoded from them)."""
         topic = msg.topic.encode("utf-8")
-        if len(topic) > m.MAX_TOPIC_LENGTH:
+        if len(topic) > MAX_TOPIC_LENGTH:
             return PutStatus.MESSAGE_ILLEGAL, topic, b""
         props = msg.properties.encode("utf-8")
-        if len(props) > m.MAX_PROPERTIES_LENGTH:
+        if len(props) > MAX_PROPERTIES_LENGTH:
             return PutStatus.PROPERTIES_SIZE_EXCEEDED, topic, props
         if len(msg.body) > self.config.maxMessageSize:
             return PutStatus.MESSAGE_ILLEGAL, topic, props
@@ -275,7 +277,7 @@ class MessageStore:
         next_offsets: dict[tuple[str, int], int] = {}
         for msg in msgs:
             tx = msg.sys_flag & 0xC     # transaction_type
-            if tx == m.TRANSACTION_PREPARED_TYPE or tx == m.TRANSACTION_ROLLBACK_TYPE:
+            if tx == TRANSACTION_PREPARED_TYPE or tx == TRANSACTION_ROLLBACK_TYPE:
                 offsets.append(0)   # half/rollback records get no consume-queue entry
             else:
                 key = (msg.topic, msg.queue_id)
@@ -374,7 +376,7 @@ class MessageStore:
     # ------------------------------------------------------------ dispatch
     def _dispatch(self, req: DispatchRequest) -> None:
         tx = req.sys_flag & 0xC     # transaction_type
-        if tx == m.TRANSACTION_NOT_TYPE or tx == m.TRANSACTION_COMMIT_TYPE:
+        if tx == TRANSACTION_NOT_TYPE or tx == TRANSACTION_COMMIT_TYPE:
             key = (req.topic, req.queue_id)
             cq = self.consume_queues.get(key)
             if cq is None:
@@ -383,7 +385,7 @@ class MessageStore:
             table = self.topic_queue_table
             if table.get(key, 0) <= req.consume_queue_offset:
                 table[key] = req.consume_queue_offset + 1
-        if self.config.messageIndexEnable and tx != m.TRANSACTION_ROLLBACK_TYPE:
+        if self.config.messageIndexEnable and tx != TRANSACTION_ROLLBACK_TYPE:
             self.index.build(req.topic, req.uniq_key, req.keys, req.commit_log_offset, req.store_timestamp)
         for listener in self.listeners:
             listener(req)
