@@ -26,3 +26,6 @@ cpdef tuple record_layout(msg, bytes topic, bytes props)
 
 cdef dict _TAGS_CODES
 cdef Py_ssize_t _TAGS_CODES_MAX
+
+cdef dict _PREFIX_HASHES
+cdef Py_ssize_t _PREFIX_HASHES_MAX

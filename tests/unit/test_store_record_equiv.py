@@ -189,3 +189,22 @@ def test_offset_msg_id_matches_the_reference():
     for i in range(m._ID_PREFIX_MAX + 5):
         m.offset_msg_id(("10.0.0.1", i), 5)
     assert len(m._ID_PREFIX) <= m._ID_PREFIX_MAX
+
+
+def ref_java_hash(s: str) -> int:
+    h = 0
+    data = s.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (h * 31 + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def test_tags_codes_and_index_hashes_match_the_reference():
+    rnd = random.Random(9)
+    prefix = "TopicTest#7F0000010D8C18B4AAC2"      # long ASCII keys share a cached prefix hash
+    for _ in range(3000):
+        s = rnd.choice([_word(rnd, rnd.randrange(1, 60)), prefix + _word(rnd, 12), prefix[:rnd.randrange(30)],
+                        "".join(rnd.choice("0123456789ABCDEF") for _ in range(rnd.randrange(20, 80)))])
+        assert m.java_string_hash(s) == ref_java_hash(s)
+        assert m.tags_code(s) == ref_java_hash(s)
+    assert m.tags_code("") == 0 and m.tags_code(None) == 0
