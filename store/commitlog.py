@@ -12,12 +12,14 @@ from typing import Iterator
 
 from . import message as m
 from .mapped_file import MappedFile
+# the append path's names bound here: a module attribute costs a dict lookup through the module per use
+from .message import END_FILE_MIN_BLANK_LENGTH, offset_msg_id, pack_record, record_layout
 from .mapped_file_queue import MappedFileQueue
 
 _BLANK = struct.Struct(">ii")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class AppendResult:
     wrote_offset: int
     wrote_bytes: int
@@ -25,17 +27,31 @@ class AppendResult:
     store_timestamp: int
     queue_offsets: list[int]
 
+    def __init__(self, wrote_offset: int, wrote_bytes: int, msg_ids: list[str], store_timestamp: int,
+                 queue_offsets: list[int]) -> None:
+        # written out: a generated dataclass __init__ is interpreted even in the compiled module
+        self.wrote_offset = wrote_offset
+        self.wrote_bytes = wrote_bytes
+        self.msg_ids = msg_ids
+        self.store_timestamp = store_timestamp
+        self.queue_offsets = queue_offsets
+
 
 class MessageSizeExceeded(ValueError):
     pass
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class RecordCheck:
     """What a scan finds at a position: a message (size > 0), a BLANK end-of-file marker, or invalid data."""
     kind: str            # "msg", "blank", "invalid"
     size: int = 0
     msg: m.StoredMessage | None = None
+
+    def __init__(self, kind: str, size: int = 0, msg: m.StoredMessage | None = None) -> None:
+        self.kind = kind
+        self.size = size
+        self.msg = msg
 
 
 class CommitLog:
@@ -73,6 +89,70 @@ class CommitLog:
             mf.append(b"".join(records))
         mf.store_timestamp = store_timestamp
         return AppendResult(base, total, ids, store_timestamp, queue_offsets)
+
+    def append_messages(self, msgs: list[m.StoredMessage], topics: list[bytes], props: list[bytes],
+                        queue_offsets: list[int], store_timestamp: int, store_host: tuple[str, int]) -> AppendResult:
+        """Encode and append `msgs` as one unit (as `append`), each record written once with its final queue
+        offset, physical offset and store timestamp (no patching). `topics`/`props` are the UTF-8 of each
+        message's topic and properties (already length-checked by the caller). On success each message's
+        queue_offset, physical_offset and store_size are set."""
+        layouts = []
+        total = 0
+        for i in range(len(msgs)):
+            layout = record_layout(msgs[i], topics[i], props[i])
+            layouts.append(layout)
+            total += layout[0].size
+        # where the records will start, found before anything changes (the rules of the file switch below), so
+        # a record that cannot be packed (struct.error) leaves the log as it was, as encoding first did
+        files = self.queue.files
+        last = files[-1] if files else None     # queue.last()
+        fits = False
+        if last is None:
+            base = 0
+        elif total + END_FILE_MIN_BLANK_LENGTH > last.size - last.wrote_position:   # full, or no room (free)
+            base = last.file_from_offset + self.file_size
+        else:
+            base = last.file_from_offset + last.wrote_position
+            fits = True
+        buf, sizes = self._pack(msgs, topics, props, layouts, total, queue_offsets, base, store_timestamp)
+        if total + END_FILE_MIN_BLANK_LENGTH > self.file_size:
+            raise MessageSizeExceeded(f"{total} bytes do not fit in a {self.file_size}-byte commit log file")
+        if fits:
+            mf = last       # the usual case: what get_last(0) returns, with room
+        else:
+            mf = self.queue.get_last(0)
+            if total + END_FILE_MIN_BLANK_LENGTH > mf.free:
+                self._close_file(mf)
+                mf = self.queue.get_last(0)
+        start = mf.file_from_offset + mf.wrote_position
+        if start != base:   # not expected (same rules); never write a wrong physical offset
+            buf, sizes = self._pack(msgs, topics, props, layouts, total, queue_offsets, start, store_timestamp)
+        mf.append(buf)
+        mf.store_timestamp = store_timestamp
+        ids = []
+        phys = start
+        for i in range(len(msgs)):
+            msg = msgs[i]
+            ids.append(offset_msg_id(store_host, phys))
+            msg.queue_offset = queue_offsets[i]
+            msg.physical_offset = phys
+            msg.store_size = sizes[i]
+            phys += sizes[i]
+        return AppendResult(start, total, ids, store_timestamp, queue_offsets)
+
+    @staticmethod
+    def _pack(msgs: list[m.StoredMessage], topics: list[bytes], props: list[bytes], layouts: list, total: int,
+              queue_offsets: list[int], base: int, store_timestamp: int) -> tuple[bytearray, list[int]]:
+        # one buffer for the whole unit: a batch is packed in place, not joined from per-record copies
+        buf = bytearray(total)
+        sizes = []
+        pos = 0
+        for i in range(len(msgs)):
+            n = pack_record(buf, pos, layouts[i], msgs[i], topics[i], props[i], queue_offsets[i], base + pos,
+                              store_timestamp)
+            sizes.append(n)
+            pos += n
+        return buf, sizes
 
     def append_data(self, offset: int, data: bytes | bytearray | memoryview) -> bool:
         """A slave's append of raw bytes the master wrote at `offset` (CommitLog.appendData): they must continue

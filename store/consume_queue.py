@@ -101,10 +101,13 @@ class ConsumeQueue:
         if phys + size <= self.max_physic_offset:
             return True  # already dispatched (recovery re-dispatches)
         expect = cq_offset * CQ_UNIT
-        was_empty = not self.queue.files
-        mf = self.queue.get_last(expect)
-        if was_empty:
-            self.min_logic_offset = expect
+        files = self.queue.files
+        mf = files[-1] if files else None
+        if mf is None or mf.wrote_position >= mf.size:   # no file yet, or the last is full (is_full, inline)
+            was_empty = not files
+            mf = self.queue.get_last(expect)
+            if was_empty:
+                self.min_logic_offset = expect
         current = mf.file_from_offset + mf.wrote_position
         if expect < current:
             log.warning("consume queue %s-%d: entry %d already written", self.topic, self.queue_id, cq_offset)
@@ -115,7 +118,12 @@ class ConsumeQueue:
             current += CQ_UNIT
             if mf.is_full():
                 mf = self.queue.get_last(current)
-        mf.append(_ENTRY.pack(phys, size, tags_code))
+        # packed straight into the map (MappedFile.append's bounds check, without the bytes object and copy)
+        pos = mf.wrote_position
+        if pos + CQ_UNIT > mf.size:
+            raise ValueError("append beyond the end of a mapped file")
+        _ENTRY.pack_into(mf.mm, pos, phys, size, tags_code)
+        mf.wrote_position = pos + CQ_UNIT
         self.max_physic_offset = phys + size
         return True
 

@@ -12,3 +12,17 @@ cdef class IndexFile:
                    pos=Py_ssize_t)
     cpdef bint put(self, str key, long long phy_offset, long long store_ts, bint write_header=*) except -1
     cpdef write_header(self)
+    cpdef bint is_full(self)
+
+# the service as a C type too: build (once per stored message) reaches the file's fields and its put and
+# write_header as C calls instead of attribute look-ups and Python calls
+cdef class IndexService:
+    cdef public object directory, clock, on_file_full
+    cdef public long long slot_num, max_index
+    cdef public list files
+
+    @cython.locals(last=IndexFile, f=IndexFile)
+    cpdef IndexFile _writable(self)
+    @cython.locals(f=IndexFile)
+    cpdef build(self, str topic, uniq_key, keys, long long phy_offset, long long store_ts)
+    cpdef IndexFile _put(self, IndexFile f, str key, long long phy_offset, long long store_ts)

@@ -170,13 +170,22 @@ class IndexService:
         f = self._writable()
         if phy_offset < f.end_phy:
             return  # already indexed (re-dispatch during recovery)
-        # the header is written once per message, after all its keys (not once per key)
-        for key in ([uniq_key] if uniq_key else []) + [k for k in (keys or "").split(" ") if k]:
-            if not f.put(f"{topic}#{key}", phy_offset, store_ts, write_header=False):
-                f.write_header()
-                f = self._writable()
-                f.put(f"{topic}#{key}", phy_offset, store_ts, write_header=False)
+        # the header is written once per message, after all its keys (not once per key); the unique key first,
+        # then each non-empty space-separated key
+        if uniq_key:
+            f = self._put(f, f"{topic}#{uniq_key}", phy_offset, store_ts)
+        if keys:
+            for key in keys.split(" "):
+                if key:
+                    f = self._put(f, f"{topic}#{key}", phy_offset, store_ts)
         f.write_header()
+
+    def _put(self, f: IndexFile, key: str, phy_offset: int, store_ts: int) -> IndexFile:
+        if not f.put(key, phy_offset, store_ts, False):
+            f.write_header()
+            f = self._writable()
+            f.put(key, phy_offset, store_ts, False)
+        return f
 
     def query(self, topic: str, key: str, max_num: int, begin: int, end: int) -> tuple[list[int], int, int]:
         """Physical offsets of messages indexed under topic#key, newest file first; plus the newest file's

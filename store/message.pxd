@@ -8,3 +8,24 @@ cdef long long _WRAP32
 # the polynomial in unsigned 32-bit C arithmetic: the same low 32 bits the Python version masks out
 @cython.locals(h="unsigned int", data=bytes, i=Py_ssize_t, c="unsigned char", n=Py_ssize_t)
 cpdef long long java_string_hash(str s) except? -1
+
+# typed locals: the split items are str, so find and slicing run as C calls instead of method lookups
+@cython.locals(out=dict, item=str, i=Py_ssize_t)
+cpdef dict string_to_properties(str s)
+
+@cython.locals(parts=list)
+cpdef str properties_to_string(props)
+
+cdef dict _PACKED_HOSTS, _RECORD_STRUCTS
+cdef Py_ssize_t _LAYOUT_CACHE_MAX
+
+cdef bytes _packed_host(object host)
+
+@cython.locals(born=bytes, store=bytes, shape=tuple)
+cpdef tuple record_layout(msg, bytes topic, bytes props)
+
+cdef dict _TAGS_CODES
+cdef Py_ssize_t _TAGS_CODES_MAX
+
+cdef dict _PREFIX_HASHES
+cdef Py_ssize_t _PREFIX_HASHES_MAX

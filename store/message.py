@@ -42,6 +42,7 @@ SYSFLAG_POSITION = 36
 MAX_TOPIC_LENGTH = 127
 MAX_PROPERTIES_LENGTH = 32767
 
+_crc32 = zlib.crc32     # a module global, not an attribute of zlib per call
 _HEAD = struct.Struct(">iiiiiqqiq")    # totalSize .. bornTimestamp (48 bytes)
 _I32 = struct.Struct(">i")
 _I64 = struct.Struct(">q")
@@ -51,7 +52,7 @@ def transaction_type(sys_flag: int) -> int:
     return sys_flag & 0xC
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class StoredMessage:
     topic: str
     body: bytes
@@ -70,6 +71,32 @@ class StoredMessage:
     body_crc: int = 0
     store_size: int = 0
     extra: dict = field(default_factory=dict, repr=False)
+
+    # written out, not generated: dataclass's generated __init__ is interpreted bytecode even in the compiled
+    # module, and one StoredMessage is built per message sent
+    def __init__(self, topic: str, body: bytes, queue_id: int = 0, flag: int = 0, queue_offset: int = 0,
+                 physical_offset: int = 0, sys_flag: int = 0, born_timestamp: int = 0,
+                 born_host: tuple[str, int] = ("127.0.0.1", 0), store_timestamp: int = 0,
+                 store_host: tuple[str, int] = ("127.0.0.1", 0), reconsume_times: int = 0,
+                 prepared_transaction_offset: int = 0, properties: str = "", body_crc: int = 0,
+                 store_size: int = 0, extra: dict | None = None) -> None:
+        self.topic = topic
+        self.body = body
+        self.queue_id = queue_id
+        self.flag = flag
+        self.queue_offset = queue_offset
+        self.physical_offset = physical_offset
+        self.sys_flag = sys_flag
+        self.born_timestamp = born_timestamp
+        self.born_host = born_host
+        self.store_timestamp = store_timestamp
+        self.store_host = store_host
+        self.reconsume_times = reconsume_times
+        self.prepared_transaction_offset = prepared_transaction_offset
+        self.properties = properties
+        self.body_crc = body_crc
+        self.store_size = store_size
+        self.extra = {} if extra is None else extra
 
     @property
     def props(self) -> dict[str, str]:
@@ -124,7 +151,7 @@ def _decode_host(buf, pos: int, v6: bool) -> tuple[str, int]:
 # ---------------------------------------------------------------- encode
 
 def body_crc(body: bytes) -> int:
-    return zlib.crc32(body) & 0x7FFFFFFF
+    return _crc32(body) & 0x7FFFFFFF
 
 
 def record_length(body_len: int, topic_len: int, props_len: int, sys_flag: int) -> int:
@@ -144,26 +171,70 @@ def _record_struct(born_len: int, store_len: int, body_len: int, topic_len: int,
     return struct.Struct(f">iiiiiqqiq{born_len}sq{store_len}siqi{body_len}sB{topic_len}sh{props_len}s")
 
 
-def encode(msg: StoredMessage) -> bytearray:
-    """The stored bytes of `msg`; sysFlag's host bits are set from the hosts. queue/physical offsets and store
-    timestamp are written as given (the CommitLog patches them at append time)."""
-    topic = msg.topic.encode("utf-8")
-    props = msg.properties.encode("utf-8")
+# plain dicts in front of the lru caches above, for the two look-ups every record makes: an lru_cache call
+# costs about four times a dict look-up (bounded: cleared when full)
+_PACKED_HOSTS: dict = {}
+_RECORD_STRUCTS: dict = {}
+_LAYOUT_CACHE_MAX = 4096
+
+
+def _packed_host(host: tuple[str, int]) -> bytes:
+    packed = _PACKED_HOSTS.get(host)
+    if packed is None:
+        packed = _host_bytes(host)
+        if len(_PACKED_HOSTS) >= _LAYOUT_CACHE_MAX:
+            _PACKED_HOSTS.clear()
+        _PACKED_HOSTS[host] = packed
+    return packed
+
+
+def record_layout(msg: StoredMessage, topic: bytes, props: bytes) -> tuple[struct.Struct, bytes, bytes, int]:
+    """The precompiled pack of `msg`'s record (its size is the record's), the packed born and store hosts and
+    the sysFlag with its host bits set from them. `topic` and `props` are the UTF-8 of msg.topic/properties."""
+    born = _packed_host(msg.born_host)
+    store = _packed_host(msg.store_host)
+    sys_flag = ((msg.sys_flag & ~(BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG))
+                | (BORNHOST_V6_FLAG if len(born) == 20 else 0) | (STOREHOSTADDRESS_V6_FLAG if len(store) == 20 else 0))
+    shape = (len(born), len(store), len(msg.body), len(topic), len(props))
+    st = _RECORD_STRUCTS.get(shape)
+    if st is None:
+        st = _record_struct(*shape)
+        if len(_RECORD_STRUCTS) >= _LAYOUT_CACHE_MAX:
+            _RECORD_STRUCTS.clear()
+        _RECORD_STRUCTS[shape] = st
+    return st, born, store, sys_flag
+
+
+def pack_record(buf, pos: int, layout: tuple[struct.Struct, bytes, bytes, int], msg: StoredMessage,
+                topic: bytes, props: bytes, queue_offset: int, physical_offset: int, store_timestamp: int) -> int:
+    """Write the record of `msg` (as laid out by record_layout) at buf[pos:], with the given queue offset,
+    physical offset and store timestamp; returns its size. The one writer of the record layout."""
+    st, born, store, sys_flag = layout
+    body = msg.body
+    size = st.size
+    st.pack_into(buf, pos, size, MESSAGE_MAGIC_CODE, body_crc(body), msg.queue_id, msg.flag, queue_offset,
+                 physical_offset, sys_flag, msg.born_timestamp, born, store_timestamp, store,
+                 msg.reconsume_times, msg.prepared_transaction_offset, len(body), body, len(topic), topic,
+                 len(props), props)
+    return size
+
+
+def check_lengths(topic: bytes, props: bytes) -> None:
     if len(topic) > MAX_TOPIC_LENGTH:
         raise MessageTooLarge(f"topic length {len(topic)} > {MAX_TOPIC_LENGTH}")
     if len(props) > MAX_PROPERTIES_LENGTH:
         raise MessageTooLarge(f"properties length {len(props)} > {MAX_PROPERTIES_LENGTH}")
-    born = _host_bytes(msg.born_host)
-    store = _host_bytes(msg.store_host)
-    sys_flag = ((msg.sys_flag & ~(BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG))
-                | (BORNHOST_V6_FLAG if len(born) == 20 else 0) | (STOREHOSTADDRESS_V6_FLAG if len(store) == 20 else 0))
-    body = msg.body
-    st = _record_struct(len(born), len(store), len(body), len(topic), len(props))
-    out = bytearray(st.size)
-    st.pack_into(out, 0, st.size, MESSAGE_MAGIC_CODE, body_crc(body), msg.queue_id, msg.flag, msg.queue_offset,
-                 msg.physical_offset, sys_flag, msg.born_timestamp, born, msg.store_timestamp, store,
-                 msg.reconsume_times, msg.prepared_transaction_offset, len(body), body, len(topic), topic,
-                 len(props), props)
+
+
+def encode(msg: StoredMessage) -> bytearray:
+    """The stored bytes of `msg`; sysFlag's host bits are set from the hosts. queue/physical offsets and store
+    timestamp are written as given."""
+    topic = msg.topic.encode("utf-8")
+    props = msg.properties.encode("utf-8")
+    check_lengths(topic, props)
+    layout = record_layout(msg, topic, props)
+    out = bytearray(layout[0].size)
+    pack_record(out, 0, layout, msg, topic, props, msg.queue_offset, msg.physical_offset, msg.store_timestamp)
     return out
 
 
@@ -241,7 +312,12 @@ def decode_all(buf) -> list[StoredMessage]:
 # ---------------------------------------------------------------- properties, hashes, ids
 
 def properties_to_string(props: dict[str, str]) -> str:
-    return PROPERTY_SEPARATOR.join(f"{k}{NAME_VALUE_SEPARATOR}{v}" for k, v in props.items() if v is not None)
+    # a list, not a generator: the compiled join of a generator costs a generator object and a resume per item
+    parts = []
+    for k, v in props.items():
+        if v is not None:
+            parts.append(f"{k}{NAME_VALUE_SEPARATOR}{v}")
+    return PROPERTY_SEPARATOR.join(parts)
 
 
 def string_to_properties(s: str) -> dict[str, str]:
@@ -250,9 +326,10 @@ def string_to_properties(s: str) -> dict[str, str]:
     if not s:
         return out
     for item in s.split(PROPERTY_SEPARATOR):
-        key, _sep, value = item.partition(NAME_VALUE_SEPARATOR)
-        if key and value:
-            out[key] = value
+        # the first separator splits key from value (a value may hold more); i > 0: a key, i < n-1: a value
+        i = item.find(NAME_VALUE_SEPARATOR)
+        if 0 < i < len(item) - 1:
+            out[item[:i]] = item[i + 1:]
     return out
 
 
@@ -264,11 +341,19 @@ _SIGN32 = 0x80000000
 _WRAP32 = 0x100000000
 
 
-@functools.lru_cache(maxsize=1024)
+_PREFIX_HASHES: dict = {}    # ascii prefix -> its hash: a dict, cheaper per message than an lru_cache call
+_PREFIX_HASHES_MAX = 1024
+
+
 def _ascii_hash(s: str) -> int:
-    h = 0
-    for c in s.encode("ascii"):
-        h = (h * 31 + c) & 0xFFFFFFFF
+    h = _PREFIX_HASHES.get(s)
+    if h is None:
+        h = 0
+        for c in s.encode("ascii"):
+            h = (h * 31 + c) & 0xFFFFFFFF
+        if len(_PREFIX_HASHES) >= _PREFIX_HASHES_MAX:
+            _PREFIX_HASHES.clear()
+        _PREFIX_HASHES[s] = h
     return h
 
 
@@ -296,13 +381,37 @@ def java_string_hash(s: str) -> int:
     return h
 
 
-@functools.lru_cache(maxsize=65536)
+_TAGS_CODES: dict = {}     # tags -> hash code, once per message dispatched: a dict, cheaper than an lru_cache call
+_TAGS_CODES_MAX = 65536
+
+
 def tags_code(tags: str | None) -> int:
-    return java_string_hash(tags) if tags else 0
+    if not tags:
+        return 0
+    code = _TAGS_CODES.get(tags)
+    if code is None:
+        code = java_string_hash(tags)
+        if len(_TAGS_CODES) >= _TAGS_CODES_MAX:
+            _TAGS_CODES.clear()
+        _TAGS_CODES[tags] = code
+    return code
+
+
+_ID_PREFIX: dict = {}         # store host -> hex of its packed address and port (a broker has one or two)
+_ID_PREFIX_MAX = 64
 
 
 def offset_msg_id(store_host: tuple[str, int], physical_offset: int) -> str:
-    return (_host_bytes(store_host) + _I64.pack(physical_offset)).hex().upper()
+    prefix = _ID_PREFIX.get(store_host)
+    if prefix is None:
+        prefix = _host_bytes(store_host).hex().upper()
+        if len(_ID_PREFIX) >= _ID_PREFIX_MAX:
+            _ID_PREFIX.clear()
+        _ID_PREFIX[store_host] = prefix
+    if 0 <= physical_offset <= 0x7FFFFFFFFFFFFFFF:
+        # the same 16 hex digits as the packed i64; to_bytes+hex is about three times cheaper than format()
+        return prefix + physical_offset.to_bytes(8, "big").hex().upper()
+    return (_host_bytes(store_host) + _I64.pack(physical_offset)).hex().upper()   # as packed: two's complement
 
 
 def decode_offset_msg_id(msg_id: str) -> tuple[tuple[str, int], int]:
@@ -335,5 +444,25 @@ def _hashmap_order(keys: tuple[str, ...], cap: int) -> tuple[str, ...]:
     return tuple(sorted(keys, key=lambda k: ((_java_spread(k) & (cap - 1)), pos[k])))
 
 
+_ORDER: dict = {}              # (keys in insertion order, table capacity) -> HashMap iteration order
+_ORDER_MAX = 4096
+
+
 def reorder_properties_like_java(props: dict[str, str], max_size: int | None = None) -> dict[str, str]:
-    return {k: props[k] for k in java_hashmap_order(list(props), max_size)}
+    # the order depends only on the keys, their insertion order and the table size: a producer sends the same
+    # property names message after message, so it is looked up, not sorted
+    keys = tuple(props)
+    n = len(keys)
+    if max_size is not None and max_size > n:
+        n = max_size
+    cap = 16
+    while n > cap * 3 // 4:
+        cap *= 2
+    ck = (keys, cap)
+    order = _ORDER.get(ck)
+    if order is None:
+        order = _hashmap_order(keys, cap)
+        if len(_ORDER) >= _ORDER_MAX:
+            _ORDER.clear()
+        _ORDER[ck] = order
+    return {k: props[k] for k in order}

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import message as m
+from .message import (MAX_PROPERTIES_LENGTH, MAX_TOPIC_LENGTH, TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE,
+                      TRANSACTION_PREPARED_TYPE, TRANSACTION_ROLLBACK_TYPE)
 from .allocate import Allocator
 from .checkpoint import Checkpoint
 from .cleanup import CleanupService
@@ -224,18 +226,30 @@ class MessageStore:
             self._lock_fd = None
 
     # ------------------------------------------------------------ put
-    def _check_put(self, msg: m.StoredMessage) -> PutStatus | None:
+    def _refused(self) -> PutStatus | None:
         if self.shutting_down or not self.writeable or self.config.brokerRole == "SLAVE":
             return PutStatus.SERVICE_NOT_AVAILABLE
         if self.disk_full:
             return PutStatus.SERVICE_NOT_AVAILABLE
-        if len(msg.topic.encode("utf-8")) > m.MAX_TOPIC_LENGTH:
-            return PutStatus.MESSAGE_ILLEGAL
-        if len(msg.properties.encode("utf-8")) > m.MAX_PROPERTIES_LENGTH:
-            return PutStatus.PROPERTIES_SIZE_EXCEEDED
-        if len(msg.body) > self.config.maxMessageSize:
-            return PutStatus.MESSAGE_ILLEGAL
         return None
+
+    def _check_put(self, msg: m.StoredMessage) -> PutStatus | None:
+        bad = self._refused()
+        if bad is None:
+            bad = self._check_message(msg)[0]
+        return bad
+
+    def _check_message(self, msg: m.StoredMessage) -> tuple[PutStatus | None, bytes, bytes]:
+        """The message's own checks, and the UTF-8 of its topic and properties (the record is encoded from them)."""
+        topic = msg.topic.encode("utf-8")
+        if len(topic) > MAX_TOPIC_LENGTH:
+            return PutStatus.MESSAGE_ILLEGAL, topic, b""
+        props = msg.properties.encode("utf-8")
+        if len(props) > MAX_PROPERTIES_LENGTH:
+            return PutStatus.PROPERTIES_SIZE_EXCEEDED, topic, props
+        if len(msg.body) > self.config.maxMessageSize:
+            return PutStatus.MESSAGE_ILLEGAL, topic, props
+        return None, topic, props
 
     def put_message(self, msg: m.StoredMessage) -> PutResult:
         return self.put_messages([msg])
@@ -245,47 +259,52 @@ class MessageStore:
         the page cache and dispatched when this returns; `wait_stored` adds the SYNC_FLUSH / SYNC_MASTER guarantees."""
         if not msgs:
             return PutResult(PutStatus.MESSAGE_ILLEGAL)
+        bad = self._refused()    # the store's state: the same answer for every message of the put
+        if bad is not None:
+            return PutResult(bad)
+        topics = []
+        props = []
         for msg in msgs:
-            bad = self._check_put(msg)
+            bad, topic, prop = self._check_message(msg)
             if bad is not None:
                 return PutResult(bad)
+            topics.append(topic)
+            props.append(prop)
         now = self.clock()
-        records = []
+        store_host = self.store_host
+        table = self.topic_queue_table
         offsets = []
         next_offsets: dict[tuple[str, int], int] = {}
         for msg in msgs:
-            key = (msg.topic, msg.queue_id)
-            tx = m.transaction_type(msg.sys_flag)
-            if tx in (m.TRANSACTION_PREPARED_TYPE, m.TRANSACTION_ROLLBACK_TYPE):
+            tx = msg.sys_flag & 0xC     # transaction_type
+            if tx == TRANSACTION_PREPARED_TYPE or tx == TRANSACTION_ROLLBACK_TYPE:
                 offsets.append(0)   # half/rollback records get no consume-queue entry
             else:
-                cur = next_offsets.get(key, self.topic_queue_table.get(key, 0))
+                key = (msg.topic, msg.queue_id)
+                cur = next_offsets.get(key)
+                if cur is None:
+                    cur = table.get(key, 0)
                 offsets.append(cur)
                 next_offsets[key] = cur + 1
-            msg.store_host = self.store_host
+            msg.store_host = store_host
             msg.store_timestamp = now
-            try:
-                records.append(m.encode(msg))
-            except m.MessageTooLarge:
-                return PutResult(PutStatus.MESSAGE_ILLEGAL)
         try:
-            result = self.commitlog.append(records, now, self.store_host, offsets)
-        except MessageSizeExceeded:
+            result = self.commitlog.append_messages(msgs, topics, props, offsets, now, store_host)
+        except (MessageSizeExceeded, m.MessageTooLarge):
             return PutResult(PutStatus.MESSAGE_ILLEGAL)
         except OSError as e:
             log.error("append failed: %s", e)
             return PutResult(PutStatus.CREATE_MAPEDFILE_FAILED)
-        self.topic_queue_table.update(next_offsets)
-        phys = result.wrote_offset
-        for msg, rec, qoff in zip(msgs, records, offsets):
-            msg.queue_offset, msg.physical_offset, msg.store_size = qoff, phys, len(rec)
-            self._dispatch(dispatch_request(msg, phys, self.delay_levels))
-            phys += len(rec)
-        self.dispatched_offset = phys
+        table.update(next_offsets)
+        delay_levels = self.delay_levels
+        for msg in msgs:
+            self._dispatch(dispatch_request(msg, msg.physical_offset, delay_levels))
+        self.dispatched_offset = result.wrote_offset + result.wrote_bytes
         for notify in self.append_listeners:
             notify()
-        self.stats["put_messages"] += len(msgs)
-        self.stats["put_bytes"] += result.wrote_bytes
+        stats = self.stats
+        stats["put_messages"] += len(msgs)
+        stats["put_bytes"] += result.wrote_bytes
         return PutResult(PutStatus.PUT_OK, result)
 
     def must_wait(self, result: PutResult, wait: bool = True) -> bool:
@@ -356,14 +375,17 @@ class MessageStore:
 
     # ------------------------------------------------------------ dispatch
     def _dispatch(self, req: DispatchRequest) -> None:
-        tx = m.transaction_type(req.sys_flag)
-        if tx in (m.TRANSACTION_NOT_TYPE, m.TRANSACTION_COMMIT_TYPE):
-            cq = self.consume_queue(req.topic, req.queue_id, create=True)
-            cq.put(req.consume_queue_offset, req.commit_log_offset, req.msg_size, req.tags_code)
+        tx = req.sys_flag & 0xC     # transaction_type
+        if tx == TRANSACTION_NOT_TYPE or tx == TRANSACTION_COMMIT_TYPE:
             key = (req.topic, req.queue_id)
-            if self.topic_queue_table.get(key, 0) <= req.consume_queue_offset:
-                self.topic_queue_table[key] = req.consume_queue_offset + 1
-        if self.config.messageIndexEnable and tx != m.TRANSACTION_ROLLBACK_TYPE:
+            cq = self.consume_queues.get(key)
+            if cq is None:
+                cq = self.consume_queue(req.topic, req.queue_id, create=True)
+            cq.put(req.consume_queue_offset, req.commit_log_offset, req.msg_size, req.tags_code)
+            table = self.topic_queue_table
+            if table.get(key, 0) <= req.consume_queue_offset:
+                table[key] = req.consume_queue_offset + 1
+        if self.config.messageIndexEnable and tx != TRANSACTION_ROLLBACK_TYPE:
             self.index.build(req.topic, req.uniq_key, req.keys, req.commit_log_offset, req.store_timestamp)
         for listener in self.listeners:
             listener(req)

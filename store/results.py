@@ -32,10 +32,15 @@ class GetStatus(Enum):
     NO_MESSAGE_IN_QUEUE = "NO_MESSAGE_IN_QUEUE"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class PutResult:
     status: PutStatus
     append: AppendResult | None = None
+
+    def __init__(self, status: PutStatus, append: AppendResult | None = None) -> None:
+        # written out: a generated dataclass __init__ is interpreted even in the compiled module
+        self.status = status
+        self.append = append
 
     @property
     def ok(self) -> bool:
