@@ -90,14 +90,18 @@ class FlushService:
         """Wait until the commit log is flushed up to `offset`; False on timeout (FLUSH_DISK_TIMEOUT)."""
         if self.flushed_offset >= offset:
             return True
-        fut = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
         self._waiters.append((offset, fut))
         if self._commit_task is None or self._commit_task.done():
             self._commit_task = asyncio.create_task(self._run_group_commit())
+        # a timer handle per waiter, not wait_for(shield(...)) (two more futures and callbacks per send); the
+        # round that covers the offset sets True, the timer False, whichever comes first
+        timer = loop.call_later(timeout, _expire, fut)
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
-        except asyncio.TimeoutError:
-            return False
+            return await fut
+        finally:
+            timer.cancel()
 
     async def _run_group_commit(self) -> None:
         loop = asyncio.get_running_loop()
@@ -117,3 +121,8 @@ class FlushService:
                 else:
                     still.append((off, fut))
             self._waiters = still
+
+
+def _expire(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(False)     # FLUSH_DISK_TIMEOUT: the flush did not cover the put within syncFlushTimeout
