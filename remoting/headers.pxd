@@ -4,8 +4,7 @@ import cython
 cdef str _V2
 
 cdef object _v2_str(dict ext, str key)
-cdef object _v2_int(dict ext, str key)
-cdef object _v2_opt_int(dict ext, str key)
+cdef object _v2_int(dict ext, str key, bint required=*)
 cdef object _v2_opt_bool(dict ext, str key)
 
 @cython.locals(kind=int, req=bint)

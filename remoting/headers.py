@@ -295,19 +295,11 @@ def _v2_str(ext: dict[str, str], key: str) -> str:
     return v
 
 
-def _v2_int(ext: dict[str, str], key: str) -> int:
+def _v2_int(ext: dict[str, str], key: str, required: bool = True) -> int | None:
     v = ext.get(key)
     if v is None:
-        raise HeaderError(_V2, key, "missing")
-    try:
-        return _parse_int(v)
-    except (ValueError, KeyError):
-        raise HeaderError(_V2, key, "int", v) from None
-
-
-def _v2_opt_int(ext: dict[str, str], key: str) -> int | None:
-    v = ext.get(key)
-    if v is None:
+        if required:
+            raise HeaderError(_V2, key, "missing")
         return None
     try:
         return _parse_int(v)
@@ -334,9 +326,9 @@ def decode_send_v2(ext_fields: dict[str, str] | None) -> SendMessageRequestHeade
     g = _v2_int(ext, "g")
     h = _v2_int(ext, "h")
     i = ext.get("i")
-    j = _v2_opt_int(ext, "j")
+    j = _v2_int(ext, "j", False)
     k = _v2_opt_bool(ext, "k")
-    l_ = _v2_opt_int(ext, "l")
+    l_ = _v2_int(ext, "l", False)
     m_ = _v2_opt_bool(ext, "m")
     return SendMessageRequestHeader(a, b, c, d, e, f, g, h, i, j, k, m_, l_, ext.get("n"))
 
