@@ -63,39 +63,12 @@ class CommitLog:
         self.queue.load()
 
     # ------------------------------------------------------------ append
-    def append(self, records: list[bytearray], store_timestamp: int, store_host: tuple[str, int],
-               queue_offsets: list[int]) -> AppendResult:
-        """Append encoded records as one unit (one message, or a batch that stays in one file), patching each
-        record's queue offset, physical offset and store timestamp."""
-        total = sum(len(r) for r in records)
-        if total + m.END_FILE_MIN_BLANK_LENGTH > self.file_size:
-            raise MessageSizeExceeded(f"{total} bytes do not fit in a {self.file_size}-byte commit log file")
-        mf = self.queue.get_last(0)
-        if total + m.END_FILE_MIN_BLANK_LENGTH > mf.free:
-            self._close_file(mf)
-            mf = self.queue.get_last(0)
-        base = mf.file_from_offset + mf.wrote_position
-        phys = base
-        ids = []
-        for rec, qoff in zip(records, queue_offsets):
-            sys_flag = m._I32.unpack_from(rec, m.SYSFLAG_POSITION)[0]
-            struct.pack_into(">qq", rec, m.QUEUE_OFFSET_POSITION, qoff, phys)
-            m._I64.pack_into(rec, m.store_timestamp_position(sys_flag), store_timestamp)
-            ids.append(m.offset_msg_id(store_host, phys))
-            phys += len(rec)
-        if len(records) == 1:
-            mf.append(records[0])
-        else:
-            mf.append(b"".join(records))
-        mf.store_timestamp = store_timestamp
-        return AppendResult(base, total, ids, store_timestamp, queue_offsets)
-
     def append_messages(self, msgs: list[m.StoredMessage], topics: list[bytes], props: list[bytes],
                         queue_offsets: list[int], store_timestamp: int, store_host: tuple[str, int]) -> AppendResult:
-        """Encode and append `msgs` as one unit (as `append`), each record written once with its final queue
-        offset, physical offset and store timestamp (no patching). `topics`/`props` are the UTF-8 of each
-        message's topic and properties (already length-checked by the caller). On success each message's
-        queue_offset, physical_offset and store_size are set."""
+        """Encode and append `msgs` as one unit (one message, or a batch that stays in one file), each record
+        written once with its final queue offset, physical offset and store timestamp (no patching).
+        `topics`/`props` are the UTF-8 of each message's topic and properties (already length-checked by the
+        caller). On success each message's queue_offset, physical_offset and store_size are set."""
         layouts = []
         total = 0
         for i in range(len(msgs)):
