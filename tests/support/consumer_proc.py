@@ -7,6 +7,11 @@ import subprocess
 import threading
 
 
+# One condition for every consumer: a test that waits on one consumer for messages that may land on another
+# (a clustering group) is woken by each arrival anywhere, instead of sleeping until its timeout.
+_ARRIVALS = threading.Condition()
+
+
 class ConsumerProcess:
     def __init__(self, args: list[str], env: dict[str, str], cwd, start_timeout: float = 60) -> None:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -14,7 +19,7 @@ class ConsumerProcess:
         self.messages: list[dict] = []
         self.errors: list[dict] = []
         self.ready = False
-        self.cond = threading.Condition()
+        self.cond = _ARRIVALS
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         with self.cond:
