@@ -16,4 +16,4 @@ cdef long long _i64(bytes data, Py_ssize_t pos) except? -1
 cpdef tuple select(bytes buf, Py_ssize_t n, long long offset, commitlog_queue, long long cl_min,
                    long long max_phy, long long memory_limit, long long max_msgs, long long bytes_in_memory,
                    long long count_in_memory, long long bytes_in_disk, long long count_in_disk, msg_filter,
-                   list buffers, list offsets)
+                   list buffers, list offsets, list body=*)

@@ -213,10 +213,10 @@ def _i64(data: bytes, pos: int) -> int:
 
 def select(buf: bytes, n: int, offset: int, commitlog_queue, cl_min: int, max_phy: int, memory_limit: int,
            max_msgs: int, bytes_in_memory: int, count_in_memory: int, bytes_in_disk: int, count_in_disk: int,
-           msg_filter, buffers: list, offsets: list) -> tuple[int, int, int, int]:
+           msg_filter, buffers: list, offsets: list, body: list | None = None) -> tuple[int, int, int, int]:
     """The read loop of MessageStore.get_message (DefaultMessageStore.getMessage) over the `n` entries in `buf`
     (queue offsets from `offset`): appends a view of each record it takes to `buffers` and its queue offset to
-    `offsets`. Returns (what it found: 0 nothing, 1 a record gone from the commit log (MESSAGE_WAS_REMOVING), 2 records;
+    `offsets`; with `body`, a copy (bytes) of each record goes there instead of a view to `buffers`. Returns (what it found: 0 nothing, 1 a record gone from the commit log (MESSAGE_WAS_REMOVING), 2 records;
     next begin offset; physical offset of the last entry looked at; bytes taken).
 
     Entries are read from the bytes (no tuple per entry); the commit-log file is looked up only when a record
@@ -230,6 +230,7 @@ def select(buf: bytes, n: int, offset: int, commitlog_queue, cl_min: int, max_ph
     start = 0        # the commit-log file in hand: [start, end), written up to start + wrote
     end = 0
     wrote = 0
+    mm = None
     whole = None
     for i in range(n):
         p = i * CQ_UNIT
@@ -260,17 +261,25 @@ def select(buf: bytes, n: int, offset: int, commitlog_queue, cl_min: int, max_ph
             start = mf.file_from_offset
             end = start + file_size
             wrote = mf.wrote_position
-            whole = memoryview(mf.mm)
+            mm = mf.mm
+            if body is None:
+                whole = memoryview(mm)
         pos = phys - start
         if pos + size > wrote:
             if state == 0:
                 state = 1
             continue
-        view = whole[pos:pos + size]
-        if msg_filter is not None and not msg_filter.is_matched_by_commit_log(view):
-            view.release()
-            continue
-        buffers.append(view)
+        if body is None:
+            view = whole[pos:pos + size]
+            if msg_filter is not None and not msg_filter.is_matched_by_commit_log(view):
+                view.release()
+                continue
+            buffers.append(view)
+        else:
+            record = mm[pos:pos + size]     # cheaper than a view to make, and nothing in the answer holds the map
+            if msg_filter is not None and not msg_filter.is_matched_by_commit_log(memoryview(record)):
+                continue
+            body.append(record)
         offsets.append(offset + i)
         state = 2
         total += size

@@ -1,7 +1,8 @@
 """MessageStore.get_message against a plain reference reading (struct-unpacked consume-queue entries, commit-log
 bytes sliced from the map, the batch limits spelled out) on random queues: random tags and filters, random
 transfer limits and memory limit, files removed at the head and in the middle, entries past the written end.
-Statuses, next offsets, bounds, the records' bytes, their queue offsets and suggest_pulling_from_slave must agree.
+Statuses, next offsets, bounds, the records' bytes, their queue offsets and suggest_pulling_from_slave must agree,
+with the records as views (result.buffers) and as copies (the pull's `body` list).
 """
 from __future__ import annotations
 
@@ -164,7 +165,12 @@ def test_get_message_matches_the_reference(tmp_path_factory, seed):
             f = None if kind == 0 else RandomFilter({m.tags_code(t) for t in rnd.sample(TAGS, rnd.randint(0, 4))},
                                                      None if kind == 1 else rnd.randrange(2))
             mtb = rnd.choice([None, None, 100, 1500])
-            got = _result_tuple(s.get_message("T", q, offset, max_msgs, f, mtb))
-            assert got == ref_get(s, "T", q, offset, max_msgs, f, mtb)
+            want = ref_get(s, "T", q, offset, max_msgs, f, mtb)
+            assert _result_tuple(s.get_message("T", q, offset, max_msgs, f, mtb)) == want
+            body: list[bytes] = []     # the pull's form: copies in `body`, no views
+            res = s.get_message("T", q, offset, max_msgs, f, mtb, body)
+            assert res.buffers == [] and all(type(b) is bytes for b in body)
+            assert (res.status, res.next_begin_offset, res.min_offset, res.max_offset, body, res.offsets,
+                    res.suggest_pulling_from_slave) == want
     finally:
         s.close(clean=False)
