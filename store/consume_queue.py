@@ -213,14 +213,16 @@ def _i64(data: bytes, pos: int) -> int:
 
 def select(buf: bytes, n: int, offset: int, commitlog_queue, cl_min: int, max_phy: int, memory_limit: int,
            max_msgs: int, bytes_in_memory: int, count_in_memory: int, bytes_in_disk: int, count_in_disk: int,
-           msg_filter, buffers: list, offsets: list, body: list | None = None) -> tuple[int, int, int, int]:
-    """The read loop of MessageStore.get_message (DefaultMessageStore.getMessage) over the `n` entries in `buf`
-    (queue offsets from `offset`): appends a view of each record it takes to `buffers` and its queue offset to
-    `offsets`; with `body`, a copy (bytes) of each record goes there instead of a view to `buffers`. Returns (what it found: 0 nothing, 1 a record gone from the commit log (MESSAGE_WAS_REMOVING), 2 records;
-    next begin offset; physical offset of the last entry looked at; bytes taken).
+           msg_filter, buffers: list, offsets: list, body: list | None = None) -> tuple[int, int, int, int, int]:
+    """The read loop of MessageStore.get_message (DefaultMessageStore.getMessage) over the `n` consume-queue
+    entries in `buf` (queue offsets from `offset`): appends a view of each record it takes to `buffers` and its
+    queue offset to `offsets`; with `body`, a copy (bytes) of each record goes there instead and `buffers` and
+    `offsets` stay empty. Returns (what it found: 0 nothing, 1 a record gone from the commit log
+    (MESSAGE_WAS_REMOVING), 2 records; the next begin offset; the physical offset of the last entry looked at;
+    bytes taken; records taken).
 
     Entries are read from the bytes (no tuple per entry); the commit-log file is looked up only when a record
-    lies outside the one in hand, and each record is a slice of one view of that file's map."""
+    lies outside the one in hand, and each record is a slice of that file's map."""
     count = 0
     total = 0
     state = 0
@@ -275,16 +277,16 @@ def select(buf: bytes, n: int, offset: int, commitlog_queue, cl_min: int, max_ph
                 view.release()
                 continue
             buffers.append(view)
+            offsets.append(offset + i)
         else:
             record = mm[pos:pos + size]     # cheaper than a view to make, and nothing in the answer holds the map
             if msg_filter is not None and not msg_filter.is_matched_by_commit_log(memoryview(record)):
                 continue
             body.append(record)
-        offsets.append(offset + i)
         state = 2
         total += size
         count += 1
         nxt = offset + i + 1
     else:
         nxt = offset + n
-    return state, nxt, max_pulling, total
+    return state, nxt, max_pulling, total, count

@@ -411,9 +411,10 @@ class MessageStore:
                     body: list[bytes] | None = None) -> GetResult:
         """DefaultMessageStore.getMessage: the stored records of a queue from `offset`, as memoryviews into the
         commit log (no copies), with Java's status and next-offset rules (master: offsets are corrected).
-        With `body` (the pull's answer), each record is appended to it as bytes instead, and result.buffers
-        stays empty: a copy costs less than a view to make and release, and nothing sent holds the map open."""
-        cq = self.consume_queue(topic, queue_id)
+        With `body` (the pull's answer), each record is appended to it as bytes instead, and result.buffers and
+        result.offsets stay empty: a copy costs less than a view to make and release, and nothing sent holds
+        the map open."""
+        cq = self.consume_queues.get((topic, queue_id))
         if cq is None:
             return GetResult(GetStatus.NO_MATCHED_LOGIC_QUEUE, 0, 0, 0)
         lo, hi = cq.min_offset(), cq.max_offset()
@@ -436,14 +437,14 @@ class MessageStore:
             in_memory, in_disk = cfg.maxTransferBytesOnMessageInMemory, cfg.maxTransferBytesOnMessageInDisk
         else:
             in_memory = in_disk = max_total_bytes
-        found, result.next_begin_offset, max_pulling, total = select(
+        found, result.next_begin_offset, max_pulling, total, count = select(
             buf, n_entries, offset, queue, queue.min_offset(), max_phy, self.memory_limit, max_msgs,
             in_memory, cfg.maxTransferCountOnMessageInMemory, in_disk, cfg.maxTransferCountOnMessageInDisk,
             msg_filter, result.buffers, result.offsets, body)
         result.status = _SELECT_STATUS[found]
         result.suggest_pulling_from_slave = (max_phy - max_pulling) > self.memory_limit
         stats = self.stats
-        stats["get_messages"] += len(result.offsets)
+        stats["get_messages"] += count
         stats["get_bytes"] += total
         return result
 

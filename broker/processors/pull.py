@@ -184,14 +184,25 @@ class PullProcessor:
                     h.topic, group, h.queueOffset, offset_new, result.status.value)
 
     def _filter(self, expression_type: str, sub_string: str | None):
-        if expression_type.upper() == "TAG":
-            return TagFilter(*parse_tags(sub_string))
+        if expression_type == "TAG" or expression_type.upper() == "TAG":
+            # a tag filter depends on its text alone and is never changed: one per distinct text (bounded), not
+            # one parsed per pull
+            f = _TAG_FILTERS.get(sub_string)
+            if f is None:
+                if len(_TAG_FILTERS) >= _TAG_FILTERS_MAX:
+                    _TAG_FILTERS.clear()
+                f = _TAG_FILTERS[sub_string] = TagFilter(*parse_tags(sub_string))
+            return f
         if expression_type.upper() != "SQL92":
             raise ValueError(f"unknown expression type {expression_type}")
         if not self.config.enablePropertyFilter:
             raise _PropertyFilterDisabled("The broker does not support consumer to filter message by SQL92")
         from ..filter.sql92 import compile_expression
         return SqlFilter(compile_expression(sub_string or ""))
+
+
+_TAG_FILTERS: dict[str | None, TagFilter] = {}
+_TAG_FILTERS_MAX = 1024
 
 
 class _PropertyFilterDisabled(ValueError):
