@@ -193,7 +193,6 @@ _WRAP32 = 0x100000000
 _BLANK_SIZE = 0x7FFFFFFF
 
 
-
 def _u32(data: bytes, pos: int) -> int:
     v = data[pos]   # compiled: a 64-bit local (consume_queue.pxd), byte reads on the C buffer, no struct call
     v = (v << 8) | data[pos + 1]
