@@ -3,14 +3,21 @@ nothing waits here until a message for its topic/queue is dispatched (and passes
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
 
-@dataclass
 class HeldPull:
-    queue_offset: int
-    msg_filter: object | None
-    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    __slots__ = ("queue_offset", "msg_filter", "future")
+
+    def __init__(self, queue_offset: int, msg_filter: object | None, future: asyncio.Future) -> None:
+        # written out: a dataclass's generated __init__ (default_factory included) runs as interpreted bytecode
+        self.queue_offset = queue_offset
+        self.msg_filter = msg_filter
+        self.future = future
+
+
+def _time_up(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)     # None: the time ran out; an arrival or shutdown sets a bool
 
 
 class PullRequestHoldService:
@@ -18,16 +25,23 @@ class PullRequestHoldService:
         self.held: dict[tuple[str, int], list[HeldPull]] = {}
 
     async def hold(self, topic: str, queue_id: int, queue_offset: int, msg_filter, timeout: float) -> bool:
-        """Wait for a matching arrival; True when woken by one, False when the time ran out."""
-        pull = HeldPull(queue_offset, msg_filter)
+        """Wait for a matching arrival; True when woken by one (or by shutdown), False when the time ran out.
+        The pull's own future with a timer handle: wait_for(shield(...)) cost two more futures and a task."""
+        if timeout <= 0:
+            return False                # wait_for's rule: no time at all is an immediate timeout
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        pull = HeldPull(queue_offset, msg_filter, future)
         key = (topic, queue_id)
-        self.held.setdefault(key, []).append(pull)
+        waiting = self.held.get(key)
+        if waiting is None:
+            waiting = self.held[key] = []
+        waiting.append(pull)
+        timer = loop.call_later(timeout, _time_up, future)
         try:
-            await asyncio.wait_for(asyncio.shield(pull.future), timeout)
-            return True
-        except asyncio.TimeoutError:
-            return False
+            return await future is not None
         finally:
+            timer.cancel()
             waiting = self.held.get(key)
             if waiting is not None:
                 try:

@@ -6,7 +6,6 @@ import logging
 import os
 import struct
 from typing import Iterator
-
 from .mapped_file_queue import MappedFileQueue
 
 log = logging.getLogger("store")
@@ -145,17 +144,22 @@ class ConsumeQueue:
         return _ENTRY.unpack_from(mf.mm, p)
 
     def entries(self, cq_offset: int, max_count: int) -> tuple[int, Iterator[tuple[int, int, int]]]:
-        """How many entries from `cq_offset` (at most `max_count`, within one file, as Java's getIndexBuffer)
-        and a lazy iterator over them: a pull of 32 messages reads the 16,000-byte window Java reads but only
-        unpacks the entries it uses (unpacking all 800 up front was the largest cost of a pull)."""
+        """How many entries from `cq_offset` (at most `max_count`, within one file) and a lazy iterator over
+        them as (commit-log offset, size, tags code) tuples (the timer's reading of its queue)."""
+        buf, n = self.window(cq_offset, max_count)
+        return n, _ENTRY.iter_unpack(buf)
+
+    def window(self, cq_offset: int, max_count: int) -> tuple[bytes, int]:
+        """The bytes of the entries from `cq_offset` (at most `max_count`, within one file, as Java's
+        getIndexBuffer) and how many: a copy (16,000 bytes at most, read as a whole), so no view of the mapping
+        outlives the call; `select` reads the entries it uses straight from it."""
         pos = cq_offset * CQ_UNIT
         mf = self.queue.find(pos)
         if mf is None:
-            return 0, iter(())
+            return b"", 0
         p = pos - mf.file_from_offset
         n = max(0, min(max_count, (mf.wrote_position - p) // CQ_UNIT))
-        # a copy (16 KB at most), so no view of the mapping outlives this call
-        return n, _ENTRY.iter_unpack(mf.mm[p:p + n * CQ_UNIT])
+        return mf.mm[p:p + n * CQ_UNIT], n
 
     def last_entry_phys_of(self, mf) -> int:
         if mf.wrote_position < CQ_UNIT:
@@ -181,3 +185,107 @@ class ConsumeQueue:
 
     def destroy(self) -> None:
         self.queue.destroy()
+
+
+# 32-bit constants as names: compiled, consume_queue.pxd makes them C integers (as in remoting/codec.py)
+_SIGN32 = 0x80000000
+_WRAP32 = 0x100000000
+_BLANK_SIZE = 0x7FFFFFFF
+
+
+def _u32(data: bytes, pos: int) -> int:
+    v = data[pos]   # compiled: a 64-bit local (consume_queue.pxd), byte reads on the C buffer, no struct call
+    v = (v << 8) | data[pos + 1]
+    v = (v << 8) | data[pos + 2]
+    return (v << 8) | data[pos + 3]
+
+
+def _i32(data: bytes, pos: int) -> int:
+    v = _u32(data, pos)
+    return v - _WRAP32 if v >= _SIGN32 else v
+
+
+def _i64(data: bytes, pos: int) -> int:
+    # high word signed, low word unsigned: a multiplication, so the C form has no shift of a negative value
+    return _i32(data, pos) * _WRAP32 + _u32(data, pos + 4)
+
+
+def select(buf: bytes, n: int, offset: int, commitlog_queue, cl_min: int, max_phy: int, memory_limit: int,
+           max_msgs: int, bytes_in_memory: int, count_in_memory: int, bytes_in_disk: int, count_in_disk: int,
+           msg_filter, buffers: list, offsets: list, body: list | None = None) -> tuple[int, int, int, int, int]:
+    """The read loop of MessageStore.get_message (DefaultMessageStore.getMessage) over the `n` consume-queue
+    entries in `buf` (queue offsets from `offset`): appends a view of each record it takes to `buffers` and its
+    queue offset to `offsets`; with `body`, a copy (bytes) of each record goes there instead and `buffers` and
+    `offsets` stay empty. Returns (what it found: 0 nothing, 1 a record gone from the commit log
+    (MESSAGE_WAS_REMOVING), 2 records; the next begin offset; the physical offset of the last entry looked at;
+    bytes taken; records taken).
+
+    Entries are read from the bytes (no tuple per entry); the commit-log file is looked up only when a record
+    lies outside the one in hand, and each record is a slice of that file's map."""
+    count = 0
+    total = 0
+    state = 0
+    nxt = offset
+    max_pulling = 0
+    file_size = commitlog_queue.file_size
+    start = 0        # the commit-log file in hand: [start, end), written up to start + wrote
+    end = 0
+    wrote = 0
+    mm = None
+    whole = None
+    for i in range(n):
+        p = i * CQ_UNIT
+        size = _i32(buf, p + 8)
+        nxt = offset + i
+        if size == _BLANK_SIZE:
+            continue
+        phys = _i64(buf, p)
+        max_pulling = phys
+        if total != 0 and count != 0:      # isTheBatchFull
+            if count >= max_msgs:
+                break
+            if phys < max_phy - memory_limit:     # in disk (max_phy - phys > memory_limit, without overflow)
+                if total + size > bytes_in_disk or count >= count_in_disk:
+                    break
+            elif total + size > bytes_in_memory or count >= count_in_memory:
+                break
+        if phys < cl_min:
+            continue
+        if msg_filter is not None and not msg_filter.is_matched_by_consume_queue(_i64(buf, p + 12)):
+            continue
+        if phys < start or phys >= end:
+            mf = commitlog_queue.find(phys)
+            if mf is None:
+                if state == 0:
+                    state = 1
+                continue
+            start = mf.file_from_offset
+            end = start + file_size
+            wrote = mf.wrote_position
+            mm = mf.mm
+            if body is None:
+                whole = memoryview(mm)
+        pos = phys - start
+        if pos + size > wrote:
+            if state == 0:
+                state = 1
+            continue
+        if body is None:
+            view = whole[pos:pos + size]
+            if msg_filter is not None and not msg_filter.is_matched_by_commit_log(view):
+                view.release()
+                continue
+            buffers.append(view)
+            offsets.append(offset + i)
+        else:
+            record = mm[pos:pos + size]     # cheaper than a view to make, and nothing in the answer holds the map
+            if msg_filter is not None and not msg_filter.is_matched_by_commit_log(memoryview(record)):
+                continue
+            body.append(record)
+        state = 2
+        total += size
+        count += 1
+        nxt = offset + i + 1
+    else:
+        nxt = offset + n
+    return state, nxt, max_pulling, total, count

@@ -51,13 +51,26 @@ class MappedFileQueue:
         return last.file_from_offset + last.wrote_position if last else 0
 
     def find(self, offset: int) -> MappedFile | None:
-        if not self.files:
+        files = self.files
+        if not files:
             return None
-        starts = [f.file_from_offset for f in self.files]
+        # files are contiguous, so the index is arithmetic (as Java's findMappedFileByOffset); the list is
+        # changed in place by recovery, cleanup and HA, so nothing is cached: a guess that does not hold (a gap)
+        # falls back to the search over every start
+        first = files[0].file_from_offset
+        if offset >= first:
+            i = (offset - first) // self.file_size
+            if i < len(files):
+                mf = files[i]
+                start = mf.file_from_offset
+                if start <= offset < start + self.file_size and (i + 1 == len(files)
+                                                                  or files[i + 1].file_from_offset > offset):
+                    return mf
+        starts = [f.file_from_offset for f in files]
         i = bisect.bisect_right(starts, offset) - 1
         if i < 0:
             return None
-        mf = self.files[i]
+        mf = files[i]
         return mf if offset < mf.file_from_offset + self.file_size else None
 
     def get_last(self, start_offset: int = 0, create: bool = True) -> MappedFile | None:

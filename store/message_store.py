@@ -21,7 +21,7 @@ from .checkpoint import Checkpoint
 from .cleanup import CleanupService
 from .commitlog import CommitLog, MessageSizeExceeded
 from .config import MessageStoreConfig
-from .consume_queue import ConsumeQueue
+from .consume_queue import ConsumeQueue, select
 from .dispatch import DispatchRequest, Listener, dispatch_request
 from .flush import FlushService
 from .ha.service import HAService
@@ -39,6 +39,10 @@ log = logging.getLogger("store")
 class MessageFilter(Protocol):
     def is_matched_by_consume_queue(self, tags_code: int) -> bool: ...
     def is_matched_by_commit_log(self, record: memoryview) -> bool: ...
+
+
+# what consume_queue.select found -> the status of the get (Enum members read once: see broker/processors/pull.py)
+_SELECT_STATUS = (GetStatus.NO_MATCHED_MESSAGE, GetStatus.MESSAGE_WAS_REMOVING, GetStatus.FOUND)
 
 
 def _physical_memory() -> int:
@@ -403,10 +407,14 @@ class MessageStore:
 
     # ------------------------------------------------------------ get
     def get_message(self, topic: str, queue_id: int, offset: int, max_msgs: int,
-                    msg_filter: MessageFilter | None = None, max_total_bytes: int | None = None) -> GetResult:
+                    msg_filter: MessageFilter | None = None, max_total_bytes: int | None = None,
+                    body: list[bytes] | None = None) -> GetResult:
         """DefaultMessageStore.getMessage: the stored records of a queue from `offset`, as memoryviews into the
-        commit log (no copies), with Java's status and next-offset rules (master: offsets are corrected)."""
-        cq = self.consume_queue(topic, queue_id)
+        commit log (no copies), with Java's status and next-offset rules (master: offsets are corrected).
+        With `body` (the pull's answer), each record is appended to it as bytes instead, and result.buffers and
+        result.offsets stay empty: a copy costs less than a view to make and release, and nothing sent holds
+        the map open."""
+        cq = self.consume_queues.get((topic, queue_id))
         if cq is None:
             return GetResult(GetStatus.NO_MATCHED_LOGIC_QUEUE, 0, 0, 0)
         lo, hi = cq.min_offset(), cq.max_offset()
@@ -418,60 +426,27 @@ class MessageStore:
             return GetResult(GetStatus.OFFSET_OVERFLOW_ONE, offset, lo, hi)
         if offset > hi:
             return GetResult(GetStatus.OFFSET_OVERFLOW_BADLY, lo if lo == 0 else hi, lo, hi)
-        n_entries, entries = cq.entries(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount: CQ bytes
+        buf, n_entries = cq.window(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount: CQ bytes
         if not n_entries:
             return GetResult(GetStatus.OFFSET_FOUND_NULL, self._roll_next_cq_file(cq, offset), lo, hi)
         result = GetResult(GetStatus.NO_MATCHED_MESSAGE, offset, lo, hi)
-        cl_min = self.commitlog.min_offset()
-        max_phy = self.commitlog.max_offset()
-        total = 0
-        next_offset = offset
-        max_pulling = 0
-        for i, (phys, size, tags) in enumerate(entries):
-            next_offset = offset + i
-            if size == 0x7FFFFFFF:
-                continue
-            max_pulling = phys
-            in_disk = max_phy - phys > self.memory_limit
-            if self._batch_full(size, max_msgs, total, result.message_count, in_disk, max_total_bytes):
-                break
-            if phys < cl_min:
-                continue
-            if msg_filter is not None and not msg_filter.is_matched_by_consume_queue(tags):
-                continue
-            view = self.commitlog.view(phys, size)
-            if view is None:
-                if result.status != GetStatus.FOUND:
-                    result.status = GetStatus.MESSAGE_WAS_REMOVING
-                continue
-            if msg_filter is not None and not msg_filter.is_matched_by_commit_log(view):
-                view.release()
-                continue
-            result.buffers.append(view)
-            result.offsets.append(offset + i)
-            result.status = GetStatus.FOUND
-            total += size
-            next_offset = offset + i + 1
-        else:
-            next_offset = offset + n_entries
-        result.next_begin_offset = next_offset
-        result.suggest_pulling_from_slave = (max_phy - max_pulling) > self.memory_limit
-        self.stats["get_messages"] += result.message_count
-        self.stats["get_bytes"] += total
-        return result
-
-    def _batch_full(self, size: int, max_msgs: int, total: int, count: int, in_disk: bool,
-                    max_total_bytes: int | None) -> bool:
-        if total == 0 or count == 0:
-            return False
-        if max_msgs <= count:
-            return True
+        queue = self.commitlog.queue
+        max_phy = queue.max_offset()
         cfg = self.config
-        limit_bytes = cfg.maxTransferBytesOnMessageInDisk if in_disk else cfg.maxTransferBytesOnMessageInMemory
-        limit_count = cfg.maxTransferCountOnMessageInDisk if in_disk else cfg.maxTransferCountOnMessageInMemory
-        if max_total_bytes is not None:
-            limit_bytes = max_total_bytes
-        return total + size > limit_bytes or count > limit_count - 1
+        if max_total_bytes is None:
+            in_memory, in_disk = cfg.maxTransferBytesOnMessageInMemory, cfg.maxTransferBytesOnMessageInDisk
+        else:
+            in_memory = in_disk = max_total_bytes
+        found, result.next_begin_offset, max_pulling, total, count = select(
+            buf, n_entries, offset, queue, queue.min_offset(), max_phy, self.memory_limit, max_msgs,
+            in_memory, cfg.maxTransferCountOnMessageInMemory, in_disk, cfg.maxTransferCountOnMessageInDisk,
+            msg_filter, result.buffers, result.offsets, body)
+        result.status = _SELECT_STATUS[found]
+        result.suggest_pulling_from_slave = (max_phy - max_pulling) > self.memory_limit
+        stats = self.stats
+        stats["get_messages"] += count
+        stats["get_bytes"] += total
+        return result
 
     def _roll_next_cq_file(self, cq: ConsumeQueue, offset: int) -> int:
         per_file = self.config.cq_file_size // 20

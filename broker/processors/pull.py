@@ -124,7 +124,10 @@ class PullProcessor:
             return self._error(req, code, str(e) if code == ResponseCode.SYSTEM_ERROR
                                else "parse the consumer's subscription failed")
 
-        result = self.store.get_message(h.topic, h.queueId, h.queueOffset, h.maxMsgNums, msg_filter)
+        # "*" matches every entry: the store then makes no filter calls per entry
+        store_filter = None if type(msg_filter) is TagFilter and msg_filter.all else msg_filter
+        parts: list[bytes] = []    # the records, sent as the body's parts (no joined copy)
+        result = self.store.get_message(h.topic, h.queueId, h.queueOffset, h.maxMsgNums, store_filter, None, parts)
         suggest = self._suggest_broker(result.suggest_pulling_from_slave, group_cfg)
         header = PullMessageResponseHeader(suggest, result.next_begin_offset, result.min_offset, result.max_offset)
         status = result.status
@@ -144,16 +147,15 @@ class PullProcessor:
             else:
                 header.suggestWhichBrokerId = group_cfg.brokerId
                 code = ResponseCode.PULL_RETRY_IMMEDIATELY
-        body = None
-        if code == _SUCCESS:
-            body = b"".join(result.buffers)
-        result.release()
         if allow_suspend and has_commit and not self.is_slave:
             # only on the first pass, whatever the outcome (Java commits before it suspends)
             self.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset)
         if code == _PULL_NOT_FOUND and allow_suspend and has_suspend:
             return None, msg_filter
-        resp = make_response(req, code, status.value, ext_fields=header.encode(), body=body)
+        # _value_: the member's value as a plain attribute (the .value property is a Python-level call)
+        resp = make_response(req, code, status._value_, ext_fields=header.encode())
+        if code == _SUCCESS:
+            resp.body_parts = parts
         return resp, msg_filter
 
     def _suggest_broker(self, pulling_from_slave: bool, group_cfg) -> int:
@@ -182,14 +184,25 @@ class PullProcessor:
                     h.topic, group, h.queueOffset, offset_new, result.status.value)
 
     def _filter(self, expression_type: str, sub_string: str | None):
-        if expression_type.upper() == "TAG":
-            return TagFilter(*parse_tags(sub_string))
+        if expression_type == "TAG" or expression_type.upper() == "TAG":
+            # a tag filter depends on its text alone and is never changed: one per distinct text (bounded), not
+            # one parsed per pull
+            f = _TAG_FILTERS.get(sub_string)
+            if f is None:
+                if len(_TAG_FILTERS) >= _TAG_FILTERS_MAX:
+                    _TAG_FILTERS.clear()
+                f = _TAG_FILTERS[sub_string] = TagFilter(*parse_tags(sub_string))
+            return f
         if expression_type.upper() != "SQL92":
             raise ValueError(f"unknown expression type {expression_type}")
         if not self.config.enablePropertyFilter:
             raise _PropertyFilterDisabled("The broker does not support consumer to filter message by SQL92")
         from ..filter.sql92 import compile_expression
         return SqlFilter(compile_expression(sub_string or ""))
+
+
+_TAG_FILTERS: dict[str | None, TagFilter] = {}
+_TAG_FILTERS_MAX = 1024
 
 
 class _PropertyFilterDisabled(ValueError):
