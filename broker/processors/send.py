@@ -237,7 +237,8 @@ class SendProcessor:
             result = self.store.put_messages(msgs)
         if self.on_stored is not None:
             self.on_stored(h, msgs, result, now)
-        if self.store.must_wait(result):
+        store_cfg = self.store.config
+        if result.status is _PUT_OK and (store_cfg.sync_flush or store_cfg.sync_master):   # store.must_wait(result)
             if client_props is None:
                 client_props = m.string_to_properties(h.properties or "")
             if wait_store_msg_ok(client_props):
