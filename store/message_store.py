@@ -228,29 +228,6 @@ class MessageStore:
             self._lock_fd = None
 
     # ------------------------------------------------------------ put
-    def _refused(self) -> PutStatus | None:
-        if self.shutting_down or not self.writeable or self.config.is_slave or self.disk_full:
-            return PutStatus.SERVICE_NOT_AVAILABLE
-        return None
-
-    def _check_put(self, msg: m.StoredMessage) -> PutStatus | None:
-        bad = self._refused()
-        if bad is None:
-            bad = self._check_message(msg)[0]
-        return bad
-
-    def _check_message(self, msg: m.StoredMessage) -> tuple[PutStatus | None, bytes, bytes]:
-        """The message's own checks, and the UTF-8 of its topic and properties (the record is encoded from them)."""
-        topic = msg.topic.encode("utf-8")
-        if len(topic) > MAX_TOPIC_LENGTH:
-            return PutStatus.MESSAGE_ILLEGAL, topic, b""
-        props = msg.properties.encode("utf-8")
-        if len(props) > MAX_PROPERTIES_LENGTH:
-            return PutStatus.PROPERTIES_SIZE_EXCEEDED, topic, props
-        if len(msg.body) > self.config.maxMessageSize:
-            return PutStatus.MESSAGE_ILLEGAL, topic, props
-        return None, topic, props
-
     def put_message(self, msg: m.StoredMessage) -> PutResult:
         return self.put_messages([msg])
 
@@ -259,15 +236,24 @@ class MessageStore:
         the page cache and dispatched when this returns; `wait_stored` adds the SYNC_FLUSH / SYNC_MASTER guarantees."""
         if not msgs:
             return PutResult(PutStatus.MESSAGE_ILLEGAL)
-        bad = self._refused()    # the store's state: the same answer for every message of the put
-        if bad is not None:
-            return PutResult(bad)
+        cfg = self.config
+        # the store's state: the same answer for every message of the put (checks inline, not in helper
+        # methods: a method call costs more than the checks)
+        if self.shutting_down or not self.writeable or cfg.is_slave or self.disk_full:
+            return PutResult(PutStatus.SERVICE_NOT_AVAILABLE)
+        max_body = cfg.maxMessageSize
         topics = []
         props = []
         for msg in msgs:
-            bad, topic, prop = self._check_message(msg)
-            if bad is not None:
-                return PutResult(bad)
+            # each message's own checks, and the UTF-8 of its topic and properties (the record is encoded from them)
+            topic = msg.topic.encode("utf-8")
+            if len(topic) > MAX_TOPIC_LENGTH:
+                return PutResult(PutStatus.MESSAGE_ILLEGAL)
+            prop = msg.properties.encode("utf-8")
+            if len(prop) > MAX_PROPERTIES_LENGTH:
+                return PutResult(PutStatus.PROPERTIES_SIZE_EXCEEDED)
+            if len(msg.body) > max_body:
+                return PutResult(PutStatus.MESSAGE_ILLEGAL)
             topics.append(topic)
             props.append(prop)
         now = self.clock()

@@ -112,7 +112,7 @@ def stored_properties(props: dict[str, str], cluster: str) -> str:
     props[PROPERTY_CLUSTER] = cluster
     peak = len(props)
     wait = props.pop(PROPERTY_WAIT, None)
-    text = m.properties_to_string(m.reorder_properties_like_java(props, peak))
+    text = m.properties_to_string_like_java(props, peak)
     if wait is not None:
         props[PROPERTY_WAIT] = wait
     return text

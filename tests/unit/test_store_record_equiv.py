@@ -172,6 +172,7 @@ def test_property_helpers_match_the_references():
         got = m.reorder_properties_like_java(props, peak)
         want = ref_reorder(props, peak)
         assert got == want and list(got) == list(want)
+        assert m.properties_to_string_like_java(props, peak) == ref_properties_to_string(want)
 
 
 def test_reorder_cache_is_bounded():
