@@ -14,15 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, Protocol
 
 from . import message as m
-from .message import (MAX_PROPERTIES_LENGTH, MAX_TOPIC_LENGTH, TRANSACTION_COMMIT_TYPE, TRANSACTION_NOT_TYPE,
-                      TRANSACTION_PREPARED_TYPE, TRANSACTION_ROLLBACK_TYPE)
+from .message import MAX_PROPERTIES_LENGTH, MAX_TOPIC_LENGTH, TRANSACTION_PREPARED_TYPE, TRANSACTION_ROLLBACK_TYPE
 from .allocate import Allocator
 from .checkpoint import Checkpoint
 from .cleanup import CleanupService
 from .commitlog import CommitLog, MessageSizeExceeded
 from .config import MessageStoreConfig
 from .consume_queue import ConsumeQueue
-from .dispatch import DispatchRequest, Listener, dispatch_request
+from .dispatch import Listener, dispatch_message
 from .flush import FlushService
 from .ha.service import HAService
 from .index_file import IndexService
@@ -284,7 +283,7 @@ class MessageStore:
         table.update(next_offsets)
         delay_levels = self.delay_levels
         for msg in msgs:
-            self._dispatch(dispatch_request(msg, msg.physical_offset, delay_levels))
+            dispatch_message(self, msg, msg.physical_offset, delay_levels)
         self.dispatched_offset = result.wrote_offset + result.wrote_bytes
         for notify in self.append_listeners:
             notify()
@@ -352,7 +351,7 @@ class MessageStore:
             if msg is not None:
                 if limit is not None and count == limit:
                     break
-                self._dispatch(dispatch_request(msg, offset, self.delay_levels))
+                dispatch_message(self, msg, offset, self.delay_levels)
                 last_ts = msg.store_timestamp
                 count += 1
             self.dispatched_offset = nxt
@@ -360,23 +359,7 @@ class MessageStore:
             self.commitlog.queue.last().store_timestamp = last_ts   # for the checkpoint, as a slave's reput sets it
         return count
 
-    # ------------------------------------------------------------ dispatch
-    def _dispatch(self, req: DispatchRequest) -> None:
-        tx = req.sys_flag & 0xC     # transaction_type
-        if tx == TRANSACTION_NOT_TYPE or tx == TRANSACTION_COMMIT_TYPE:
-            key = (req.topic, req.queue_id)
-            cq = self.consume_queues.get(key)
-            if cq is None:
-                cq = self.consume_queue(req.topic, req.queue_id, create=True)
-            cq.put(req.consume_queue_offset, req.commit_log_offset, req.msg_size, req.tags_code)
-            table = self.topic_queue_table
-            if table.get(key, 0) <= req.consume_queue_offset:
-                table[key] = req.consume_queue_offset + 1
-        if self.config.messageIndexEnable and tx != TRANSACTION_ROLLBACK_TYPE:
-            self.index.build(req.topic, req.uniq_key, req.keys, req.commit_log_offset, req.store_timestamp)
-        for listener in self.listeners:
-            listener(req)
-
+    # ------------------------------------------------------------ dispatch (store.dispatch.dispatch: CQ, index, listeners)
     def _index_file_full(self, end_ts: int) -> None:
         if self.checkpoint is not None:
             self.checkpoint.index_ts = end_ts
