@@ -15,6 +15,9 @@ cdef Py_ssize_t _VALID_TOPICS_MAX
 
 cpdef str stored_properties(dict props, cluster)
 
+cdef tuple _UNSET_HOST
+cpdef _new_message(topic, body, queue_id, flag, sys_flag, born_timestamp, born_host, reconsume_times, properties)
+
 cdef long long _be32(bytes data, Py_ssize_t pos) except? -1
 
 @cython.locals(pos=Py_ssize_t, n=Py_ssize_t, total="long long", flag="long long", body_len="long long",

@@ -263,3 +263,14 @@ def test_index_file_writes_the_reference_bytes(tmp_path):
         assert bytes(ours.mm[:]) == bytes(ref.buf), i
     assert ours.is_full()
     ours.close()
+
+
+def test_send_path_message_constructor_matches_the_keyword_one():
+    from broker.processors import send
+    rnd = random.Random(21)
+    for _ in range(200):
+        args = dict(topic=_word(rnd, 8), body=rnd.randbytes(rnd.randrange(0, 40)), queue_id=rnd.randrange(16),
+                    flag=rnd.randrange(-5, 5), sys_flag=rnd.randrange(0, 64), born_timestamp=rnd.randrange(1 << 41),
+                    born_host=rnd.choice(_HOSTS), reconsume_times=rnd.randrange(3),
+                    properties=ref_properties_to_string(_props(rnd)))
+        assert send._new_message(*args.values()) == m.StoredMessage(**args)
