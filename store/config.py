@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import functools
-
 import os
 from dataclasses import dataclass, field
+from typing import ClassVar
+
+# the fields the put path's derived flags below come from
+_DERIVED_FROM = frozenset(("brokerRole", "flushDiskType", "messageDelayLevel"))
 
 
 def _default_root() -> str:
@@ -74,6 +77,27 @@ class MessageStoreConfig:
     timerCongestNumEachSlot: int = 2**31 - 1
     mappedFileSizeTimerLog: int = 100 * 1024 * 1024
 
+    # Derived flags the put path reads on every send, kept as plain attributes (an interpreted property costs
+    # ~1k instructions per read): __setattr__ recomputes them whenever a field they come from is set, by the
+    # constructor, the properties loader or UPDATE_BROKER_CONFIG. ClassVar: not dataclass fields (not printed,
+    # not compared, not config keys).
+    is_slave: ClassVar[bool] = False
+    sync_master: ClassVar[bool] = False
+    sync_flush: ClassVar[bool] = False
+    max_delay_level: ClassVar[int] = 18
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name in _DERIVED_FROM:
+            d = self.__dict__
+            role = d.get("brokerRole")
+            object.__setattr__(self, "is_slave", role == "SLAVE")
+            object.__setattr__(self, "sync_master", role == "SYNC_MASTER")
+            object.__setattr__(self, "sync_flush", d.get("flushDiskType") == "SYNC_FLUSH")
+            levels = d.get("messageDelayLevel")
+            if levels is not None:
+                object.__setattr__(self, "max_delay_level", _level_count(levels))
+
     @property
     def commitlog_dir(self) -> str:
         return self.storePathCommitLog or os.path.join(self.storePathRootDir, "commitlog")
@@ -89,22 +113,6 @@ class MessageStoreConfig:
     @property
     def cq_file_size(self) -> int:
         return -(-self.mappedFileSizeConsumeQueue // 20) * 20  # rounded up to whole entries
-
-    @property
-    def is_slave(self) -> bool:
-        return self.brokerRole == "SLAVE"
-
-    @property
-    def sync_master(self) -> bool:
-        return self.brokerRole == "SYNC_MASTER"
-
-    @property
-    def sync_flush(self) -> bool:
-        return self.flushDiskType == "SYNC_FLUSH"
-
-    @property
-    def max_delay_level(self) -> int:
-        return _level_count(self.messageDelayLevel)   # asked on every send
 
     def delay_levels_ms(self) -> dict[int, int]:
         units = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}

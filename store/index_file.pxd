@@ -3,14 +3,24 @@ import cython
 
 cpdef long long key_hash(key) except? -1
 
+cdef long long _SIGN32, _WRAP32
+
+# big-endian ints in and out of the map as byte loads and stores (no struct call, no boxing)
+@cython.locals(v="long long")
+cdef long long _get32(unsigned char[::1] buf, Py_ssize_t pos) except? -1
+cdef int _put32(unsigned char[::1] buf, Py_ssize_t pos, long long v) except -1
+cdef int _put64(unsigned char[::1] buf, Py_ssize_t pos, long long v) except -1
+
 cdef class IndexFile:
     cdef public object path, file, mm
     cdef public long long slot_num, max_index, size
     cdef public long long begin_ts, end_ts, begin_phy, end_phy, slot_count, index_count
+    cdef unsigned char[::1] buf     # a view of mm: the put path's byte writes are C stores
 
     @cython.locals(h="long long", slot="long long", slot_pos=Py_ssize_t, prev="long long", diff="long long",
-                   pos=Py_ssize_t)
+                   pos=Py_ssize_t, buf="unsigned char[::1]")
     cpdef bint put(self, str key, long long phy_offset, long long store_ts, bint write_header=*) except -1
+    @cython.locals(buf="unsigned char[::1]")
     cpdef write_header(self)
     cpdef bint is_full(self)
 

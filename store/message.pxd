@@ -16,6 +16,12 @@ cpdef dict string_to_properties(str s)
 @cython.locals(parts=list)
 cpdef str properties_to_string(props)
 
+@cython.locals(parts=list, order=tuple)
+cpdef str properties_to_string_like_java(props, max_size=*)
+
+@cython.locals(keys=tuple, n=Py_ssize_t, cap=Py_ssize_t)
+cdef tuple _java_order(props, max_size)
+
 cdef dict _PACKED_HOSTS, _RECORD_STRUCTS
 cdef Py_ssize_t _LAYOUT_CACHE_MAX
 
@@ -26,6 +32,13 @@ cpdef tuple record_layout(msg, bytes topic, bytes props)
 
 cdef dict _TAGS_CODES
 cdef Py_ssize_t _TAGS_CODES_MAX
+
+cdef long long _MAX_I64
+
+cdef str _hex64(unsigned long long v)
+
+@cython.locals(prefix=str)
+cpdef str offset_msg_id(store_host, physical_offset)
 
 cdef dict _PREFIX_HASHES
 cdef Py_ssize_t _PREFIX_HASHES_MAX

@@ -172,6 +172,7 @@ def test_property_helpers_match_the_references():
         got = m.reorder_properties_like_java(props, peak)
         want = ref_reorder(props, peak)
         assert got == want and list(got) == list(want)
+        assert m.properties_to_string_like_java(props, peak) == ref_properties_to_string(want)
 
 
 def test_reorder_cache_is_bounded():
@@ -208,3 +209,68 @@ def test_tags_codes_and_index_hashes_match_the_reference():
         assert m.java_string_hash(s) == ref_java_hash(s)
         assert m.tags_code(s) == ref_java_hash(s)
     assert m.tags_code("") == 0 and m.tags_code(None) == 0
+
+
+class RefIndexFile:
+    """The index file as the struct-based writer wrote it (before the byte writes through a typed view)."""
+
+    def __init__(self, slot_num: int, max_index: int) -> None:
+        self.slot_num, self.max_index = slot_num, max_index
+        self.buf = bytearray(40 + slot_num * 4 + max_index * 20)
+        self.begin_ts = self.end_ts = self.begin_phy = self.end_phy = self.slot_count = 0
+        self.index_count = 1
+        self.write_header()
+
+    def write_header(self) -> None:
+        struct.pack_into(">qqqqii", self.buf, 0, self.begin_ts, self.end_ts, self.begin_phy, self.end_phy,
+                         self.slot_count, self.index_count)
+
+    def put(self, key: str, phy: int, ts: int) -> bool:
+        if self.index_count >= self.max_index:
+            return False
+        h = abs(ref_java_hash(key))
+        h = 0 if h > 0x7FFFFFFF else h
+        slot_pos = 40 + (h % self.slot_num) * 4
+        (prev,) = struct.unpack_from(">i", self.buf, slot_pos)
+        if prev <= 0 or prev > self.index_count:
+            prev = 0
+        diff = min(max((ts - self.begin_ts) // 1000, 0), 0x7FFFFFFF) if self.begin_ts > 0 else 0
+        struct.pack_into(">iqii", self.buf, 40 + self.slot_num * 4 + self.index_count * 20, h, phy, diff, prev)
+        struct.pack_into(">i", self.buf, slot_pos, self.index_count)
+        if self.index_count <= 1:
+            self.begin_phy, self.begin_ts = phy, ts
+        if prev == 0:
+            self.slot_count += 1
+        self.index_count += 1
+        self.end_phy, self.end_ts = phy, ts
+        self.write_header()
+        return True
+
+
+def test_index_file_writes_the_reference_bytes(tmp_path):
+    from store.index_file import IndexFile
+    rnd = random.Random(12)
+    slot_num, max_index = 7, 400      # few slots: long chains and slots reused
+    ours = IndexFile(str(tmp_path / "00000000000000000000"), slot_num, max_index)
+    ref = RefIndexFile(slot_num, max_index)
+    phy, ts = rnd.randrange(1 << 40), 1_700_000_000_000
+    for i in range(max_index + 5):     # past full: both refuse
+        key = rnd.choice(["T#" + _word(rnd, rnd.randrange(1, 30)), "TopicTest#7F0000010D8C18B4AAC2" + _word(rnd, 12),
+                          "T#\u00e9\u4e2d" + _word(rnd, 3)])
+        phy += rnd.randrange(1, 1 << 20)
+        ts += rnd.choice([0, 1, 999, 1000, 123456, -5000])       # store times may step back (clock, replay)
+        assert ours.put(key, phy, ts) == ref.put(key, phy, ts), i
+        assert bytes(ours.mm[:]) == bytes(ref.buf), i
+    assert ours.is_full()
+    ours.close()
+
+
+def test_send_path_message_constructor_matches_the_keyword_one():
+    from broker.processors import send
+    rnd = random.Random(21)
+    for _ in range(200):
+        args = dict(topic=_word(rnd, 8), body=rnd.randbytes(rnd.randrange(0, 40)), queue_id=rnd.randrange(16),
+                    flag=rnd.randrange(-5, 5), sys_flag=rnd.randrange(0, 64), born_timestamp=rnd.randrange(1 << 41),
+                    born_host=rnd.choice(_HOSTS), reconsume_times=rnd.randrange(3),
+                    properties=ref_properties_to_string(_props(rnd)))
+        assert send._new_message(*args.values()) == m.StoredMessage(**args)
