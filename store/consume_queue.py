@@ -6,6 +6,7 @@ import logging
 import os
 import struct
 from typing import Iterator
+
 from .mapped_file_queue import MappedFileQueue
 
 log = logging.getLogger("store")
