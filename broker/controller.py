@@ -25,13 +25,18 @@ from .consumer_offset import ConsumerOffsetManager
 from .fast_failure import FastFailure
 from .long_polling import PullRequestHoldService
 from .namesrv_register import NamesrvRegistrar
-from .processors.admin import AdminProcessor
 from .processors.client_manage import ClientManageProcessor
+from .processors.config_admin import ConfigAdminProcessor
+from .processors.consumer_diag import ConsumerDiagnosticsProcessor
 from .processors.consumer_manage import ConsumerManageProcessor
 from .processors.end_transaction import EndTransactionProcessor, SlaveEndTransactionProcessor
+from .processors.offset_admin import OffsetAdminProcessor
 from .processors.pull import PullProcessor
 from .processors.query import QueryProcessor
+from .processors.queue_lock import QueueLockProcessor
 from .processors.send import SendProcessor
+from .processors.stats_admin import StatsAdminProcessor
+from .processors.topic_admin import TopicGroupAdminProcessor
 from .schedule import ScheduleMessageService
 from .slave_sync import SlaveSynchronize
 from .subscription_group import SubscriptionGroupManager
@@ -87,9 +92,13 @@ class Broker:
                              b.brokerIP1, self.is_slave)
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
                   ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
-                  AdminProcessor(b, self.store, self.topics, self.groups, self.consumers, self.producers,
-                                 self.offsets, self.is_slave, self.schedule, self.configuration,
-                                 self._permission_changed, self.fast_failure), send]
+                  # the admin request families (AdminBrokerProcessor.java in one class there)
+                  TopicGroupAdminProcessor(b, self.store, self.topics, self.groups, self.is_slave),
+                  OffsetAdminProcessor(self.store, self.offsets, self.schedule), QueueLockProcessor(),
+                  ConsumerDiagnosticsProcessor(b, self.store, self.topics, self.consumers, self.producers,
+                                               self.offsets),
+                  StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure),
+                  ConfigAdminProcessor(self.store, self.configuration, self._permission_changed), send]
         others.append(SlaveEndTransactionProcessor() if self.is_slave
                       else EndTransactionProcessor(self.transactions, self.store))
         self.dispatcher = Dispatcher("broker")

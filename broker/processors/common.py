@@ -26,3 +26,17 @@ def _split_addr(addr: str) -> tuple[str, int]:
 
 
 SUCCESS = ResponseCode.SUCCESS
+
+
+def mq_key(mq: dict) -> tuple:
+    """A MessageQueue as fastjson writes an object map key: fields sorted."""
+    return (("brokerName", mq["brokerName"]), ("queueId", int(mq["queueId"])), ("topic", mq["topic"]))
+
+
+def last_store_time(store, topic: str, queue_id: int, cq_offset: int) -> int:
+    """Store time of the message at cq_offset of a queue, 0 when there is none."""
+    if cq_offset < 0:
+        return 0
+    phys = store.commit_log_offset_in_queue(topic, queue_id, cq_offset)
+    msg = store.look_message_by_offset(phys) if phys or cq_offset == 0 else None
+    return msg.store_timestamp if msg and msg.topic == topic else 0

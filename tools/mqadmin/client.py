@@ -1,0 +1,108 @@
+"""AdminClient: the requests every mqadmin subcommand needs (DefaultMQAdminExt's plumbing): NameServer list, a
+request with its answer, routes, cluster info, the masters of a cluster or topic."""
+from __future__ import annotations
+
+import os
+
+from remoting import fastjson
+from remoting.bodies import ClusterInfo, TopicRouteData
+from remoting.client import RemotingClient
+from remoting.codes import RequestCode, ResponseCode
+from remoting.command import RemotingCommand, make_request
+
+from .cli import CommandError
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class AdminError(CommandError):
+    """An error answer from a broker or NameServer: Java's MQClientException/MQBrokerException text."""
+
+    def __init__(self, code: int, remark: str | None) -> None:
+        super().__init__(f"CODE: {code}  DESC: {remark}")
+        self.code = code
+        self.remark = remark
+
+
+class AdminClient:
+    def __init__(self, namesrv_addr: str | None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        # -n wins, then NAMESRV_ADDR (MixAll.NAMESRV_ADDR_ENV), then -Drocketmq.namesrv.addr's env twin
+        self._namesrv_addr = namesrv_addr or os.environ.get("NAMESRV_ADDR")
+        self.timeout = timeout
+        self.remoting = RemotingClient()
+
+    async def close(self) -> None:
+        await self.remoting.close()
+
+    @property
+    def namesrvs(self) -> list[str]:
+        if not self._namesrv_addr:
+            raise CommandError("No name server address, please set it: -n host:port or the NAMESRV_ADDR "
+                               "environment variable")
+        return [a.strip() for a in self._namesrv_addr.split(";") if a.strip()]
+
+    async def call(self, addr: str, code: int, ext: dict | None = None, body: bytes | None = None,
+                   timeout: float | None = None) -> RemotingCommand:
+        """One request; a connection failure becomes a CommandError naming the address."""
+        try:
+            return await self.remoting.invoke(addr, make_request(code, ext, body), timeout=timeout or self.timeout)
+        except (OSError, ConnectionError) as e:
+            raise CommandError(f"connect to {addr} failed: {e}") from None
+        except TimeoutError:
+            raise CommandError(f"wait response on the channel <{addr}> timeout, {timeout or self.timeout:g}(s)") \
+                from None
+
+    async def ok(self, addr: str, code: int, ext: dict | None = None, body: bytes | None = None,
+                 timeout: float | None = None) -> RemotingCommand:
+        """call(), and an error answer raised as AdminError."""
+        resp = await self.call(addr, code, ext, body, timeout)
+        if resp.code != ResponseCode.SUCCESS:
+            raise AdminError(resp.code, resp.remark)
+        return resp
+
+    async def namesrv(self, code: int, ext: dict | None = None, body: bytes | None = None) -> RemotingCommand:
+        """A request to the first NameServer that answers (invokeForNameSrvAtLeastOnce)."""
+        last: Exception | None = None
+        for addr in self.namesrvs:
+            try:
+                return await self.ok(addr, code, ext, body)
+            except AdminError:
+                raise
+            except CommandError as e:
+                last = e
+        raise last or CommandError("no name server")
+
+    async def route(self, topic: str) -> TopicRouteData:
+        resp = await self.namesrv(RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": topic})
+        return TopicRouteData.from_json(fastjson.loads(resp.body))
+
+    async def cluster_info(self) -> ClusterInfo:
+        resp = await self.namesrv(RequestCode.GET_BROKER_CLUSTER_INFO)
+        return ClusterInfo.from_json(fastjson.loads(resp.body))
+
+    async def cluster_masters(self, cluster: str) -> list[str]:
+        """Master addresses of a cluster's brokers (CommandUtil.fetchMasterAddrByClusterName)."""
+        info = await self.cluster_info()
+        names = info.clusterAddrTable.get(cluster)
+        if names is None:
+            raise CommandError(f"Make sure the specified clusterName exists or the name server connected to is "
+                               f"correct.")
+        out = []
+        for name in sorted(names):
+            bd = info.brokerAddrTable.get(name)
+            if bd is not None and 0 in bd.brokerAddrs:
+                out.append(bd.brokerAddrs[0])
+        return out
+
+    async def cluster_brokers(self, cluster: str) -> list[str]:
+        """Every address (masters and slaves) of a cluster's brokers (fetchMasterAndSlaveAddrByClusterName)."""
+        info = await self.cluster_info()
+        out = []
+        for name in sorted(info.clusterAddrTable.get(cluster, ())):
+            bd = info.brokerAddrTable.get(name)
+            out.extend(addr for _, addr in sorted((bd.brokerAddrs if bd else {}).items()))
+        return out
+
+
+def master_addrs(route: TopicRouteData) -> list[str]:
+    return [b.brokerAddrs[0] for b in route.brokerDatas if 0 in b.brokerAddrs]
