@@ -73,3 +73,70 @@ class Ctx:
         """Boolean.parseBoolean: "true" in any case is true, anything else false."""
         v = self.get(short)
         return default if v is None else v.lower() == "true"
+
+
+# options every subcommand has (ServerUtil.buildCommandlineOptions)
+COMMON = [Opt("h", "help", "Print help", has_arg=False),
+          Opt("n", "namesrvAddr", "Name server address list, eg: '192.168.0.1:9876;192.168.0.2:9876'")]
+
+
+def all_options(cmd: SubCommand) -> list[Opt]:
+    out = list(COMMON)
+    for o in cmd.options:
+        out.extend(o.opts if isinstance(o, Group) else (o,))
+    return out
+
+
+def parse(cmd: SubCommand, args: list[str]) -> dict[str, str | bool]:
+    """-x value, -xvalue, --long value, --long=value; unknown options, missing values or missing required
+    options raise UsageError. (Placeholder: the exact PosixParser rules are being written.)"""
+    by_short = {o.short: o for o in all_options(cmd)}
+    by_long = {o.long: o for o in all_options(cmd)}
+    values: dict[str, str | bool] = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a.startswith("--"):
+            name, eq, inline = a[2:].partition("=")
+            opt = by_long.get(name)
+        elif a.startswith("-") and len(a) > 1:
+            opt, inline, eq = by_short.get(a[1]), a[2:], ""
+            eq = "=" if inline else ""
+        else:
+            continue   # commons-cli keeps stray arguments; subcommands ignore them
+        if opt is None:
+            raise UsageError(f"Unrecognized option: {a}")
+        if opt.has_arg:
+            if eq:
+                values[opt.short] = inline
+            elif i < len(args):
+                values[opt.short] = args[i]
+                i += 1
+            else:
+                raise UsageError(f"Missing argument for option: {opt.short}")
+        else:
+            values[opt.short] = True
+    if "h" not in values:
+        for o in cmd.options:
+            if isinstance(o, Group):
+                if o.required and not any(x.short in values for x in o.opts):
+                    raise UsageError("Missing required option group")
+            elif o.required and o.short not in values:
+                raise UsageError(f"Missing required option: {o.short}")
+    return values
+
+
+def format_list(table: dict[str, SubCommand]) -> str:
+    lines = ["The most commonly used mqadmin commands are:"]
+    lines += [f"   {c.name:<20} {c.desc}" for c in table.values()]
+    lines += ["", "See 'mqadmin help <command>' for more information on a specific command.", ""]
+    return "\n".join(lines)
+
+
+def format_help(cmd: SubCommand) -> str:
+    """Placeholder: commons-cli HelpFormatter layout is being written."""
+    opts = sorted(all_options(cmd), key=lambda o: o.short.lower())
+    lines = [f"usage: mqadmin {cmd.name}"]
+    lines += [f" -{o.short},--{o.long}{' <arg>' if o.has_arg else ''}   {o.desc}" for o in opts]
+    return "\n".join(lines) + "\n"
