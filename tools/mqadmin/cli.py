@@ -46,9 +46,14 @@ class SubCommand:
 class Ctx:
     """What a subcommand's run() gets: the parsed options and an AdminClient (tools.mqadmin.client)."""
 
-    def __init__(self, values: dict[str, Union[str, bool]], admin) -> None:
+    def __init__(self, values: dict[str, Union[str, bool]], admin, cmd: "SubCommand | None" = None) -> None:
         self.values = values    # short name -> value (str for options with an argument, True for flags)
         self.admin = admin
+        self.cmd = cmd
+
+    def print_help(self) -> None:
+        """ServerUtil.printCommandLineHelp: what a command prints when none of its alternatives was given."""
+        print(format_help(self.cmd), end="")
 
     def has(self, short: str) -> bool:
         return short in self.values

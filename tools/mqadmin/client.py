@@ -9,6 +9,7 @@ from remoting.bodies import ClusterInfo, TopicRouteData
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_request
+from remoting.config import parse_properties
 
 from .cli import CommandError
 
@@ -85,8 +86,8 @@ class AdminClient:
         info = await self.cluster_info()
         names = info.clusterAddrTable.get(cluster)
         if names is None:
-            raise CommandError(f"Make sure the specified clusterName exists or the name server connected to is "
-                               f"correct.")
+            raise CommandError(f"cluster [{cluster}] not found. Make sure the specified clusterName exists or the "
+                               f"name server connected to is correct.")
         out = []
         for name in sorted(names):
             bd = info.brokerAddrTable.get(name)
@@ -106,3 +107,62 @@ class AdminClient:
 
 def master_addrs(route: TopicRouteData) -> list[str]:
     return [b.brokerAddrs[0] for b in route.brokerDatas if 0 in b.brokerAddrs]
+
+
+# --- helpers the subcommands share (DefaultMQAdminExt / CommandUtil equivalents) ---
+
+async def broker_targets(admin: AdminClient, addr: str | None, cluster: str | None,
+                         masters_only: bool = True) -> list[str]:
+    """-b ADDR, else the masters (or every address) of -c CLUSTER; [] when neither is given."""
+    if addr:
+        return [addr]
+    if cluster:
+        return await (admin.cluster_masters(cluster) if masters_only else admin.cluster_brokers(cluster))
+    return []
+
+
+async def all_namesrvs(admin: AdminClient, code: int, ext: dict | None = None,
+                       body: bytes | None = None) -> list[tuple[str, RemotingCommand]]:
+    """The same request to every NameServer of -n (as MQClientAPIImpl's KV and config updates)."""
+    return [(addr, await admin.ok(addr, code, ext, body)) for addr in admin.namesrvs]
+
+
+async def json_body(admin: AdminClient, addr: str, code: int, ext: dict | None = None):
+    resp = await admin.ok(addr, code, ext)
+    return fastjson.loads(resp.body) if resp.body else {}
+
+
+async def topic_configs(admin: AdminClient, addr: str) -> dict[str, dict]:
+    """GET_ALL_TOPIC_CONFIG: topic -> TopicConfig JSON object."""
+    return dict((await json_body(admin, addr, RequestCode.GET_ALL_TOPIC_CONFIG)).get("topicConfigTable") or {})
+
+
+async def system_topics(admin: AdminClient, addr: str) -> set[str]:
+    return set((await json_body(admin, addr, RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER)).get("topicList") or ())
+
+
+async def subscription_groups(admin: AdminClient, addr: str) -> dict[str, dict]:
+    """GET_ALL_SUBSCRIPTIONGROUP_CONFIG: group -> SubscriptionGroupConfig JSON object."""
+    body = await json_body(admin, addr, RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG)
+    return dict(body.get("subscriptionGroupTable") or {})
+
+
+async def runtime_info(admin: AdminClient, addr: str) -> dict[str, str]:
+    """GET_BROKER_RUNTIME_INFO: the broker's KVTable."""
+    return {str(k): str(v) for k, v in ((await json_body(admin, addr, RequestCode.GET_BROKER_RUNTIME_INFO))
+                                        .get("table") or {}).items()}
+
+
+async def broker_config(admin: AdminClient, addr: str) -> dict[str, str]:
+    resp = await admin.ok(addr, RequestCode.GET_BROKER_CONFIG)
+    return parse_properties((resp.body or b"").decode("utf-8"))
+
+
+async def broker_name_of(admin: AdminClient, addr: str) -> str:
+    """CommandUtil.fetchBrokerNameByAddr."""
+    info = await admin.cluster_info()
+    for name, bd in info.brokerAddrTable.items():
+        if addr in bd.brokerAddrs.values():
+            return name
+    raise CommandError(f"broker {addr} is not registered in the name server. Make sure the specified clusterName "
+                       f"exists or the name server connected to is correct.")

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         admin = AdminClient(values.get("n"))
         try:
-            await cmd.run(cli.Ctx(values, admin))
+            await cmd.run(cli.Ctx(values, admin, cmd))
         finally:
             await admin.close()
 
