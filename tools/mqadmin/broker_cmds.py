@@ -7,7 +7,7 @@ import sys
 from remoting.codes import RequestCode
 
 from .cli import CommandError, Ctx, Opt, SubCommand
-from .client import AdminError, broker_config, runtime_info
+from .client import broker_config, runtime_info
 
 
 async def update_broker_config(ctx: Ctx) -> None:
@@ -84,24 +84,19 @@ async def broker_status(ctx: Ctx) -> None:
 
 def _clean(code: int):
     """cleanExpiredCQ / deleteExpiredCommitLog / cleanUnusedTopic: -b one broker, else every master of -c (or of
-    every cluster); prints "success" or "false" without a newline, as Java; a broker's error answer to -b fails."""
+    every cluster); "success" (no newline, as Java) once every broker answered SUCCESS, "false" when there was no
+    broker to ask; a broker's error answer fails the command (Java: MQClientException)."""
     async def run(ctx: Ctx) -> None:
         if ctx.has("b"):
             addrs = [ctx.get("b")]
-            resp = await ctx.admin.call(addrs[0], code)
-            result = resp.code == 0
-            if not result:
-                raise AdminError(resp.code, resp.remark)
         else:
             info = await ctx.admin.cluster_info()
-            clusters = [ctx.get("c")] if ctx.get("c") else sorted(info.clusterAddrTable)
-            result = False
-            for cluster in clusters:
-                result = True
-                for addr in await ctx.admin.cluster_masters(cluster):
-                    resp = await ctx.admin.call(addr, code)
-                    result = result and resp.code == 0
-        print("success" if result else "false", end="")
+            addrs = []
+            for cluster in [ctx.get("c")] if ctx.get("c") else sorted(info.clusterAddrTable):
+                addrs += await ctx.admin.cluster_masters(cluster)
+        for addr in addrs:
+            await ctx.admin.ok(addr, code)
+        print("success" if addrs else "false", end="")
     return run
 
 

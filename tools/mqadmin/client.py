@@ -10,6 +10,7 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_request
 from remoting.config import parse_properties
+from remoting.errors import RemotingConnectError, RemotingError, RemotingTimeoutError
 
 from .cli import CommandError
 
@@ -47,11 +48,16 @@ class AdminClient:
         """One request; a connection failure becomes a CommandError naming the address."""
         try:
             return await self.remoting.invoke(addr, make_request(code, ext, body), timeout=timeout or self.timeout)
+        except RemotingConnectError as e:
+            raise CommandError(str(e) if str(e).startswith("connect to") else f"connect to {addr} failed: {e}") \
+                from None
         except (OSError, ConnectionError) as e:
             raise CommandError(f"connect to {addr} failed: {e}") from None
-        except TimeoutError:
+        except (TimeoutError, RemotingTimeoutError):
             raise CommandError(f"wait response on the channel <{addr}> timeout, {timeout or self.timeout:g}(s)") \
                 from None
+        except RemotingError as e:
+            raise CommandError(f"request to {addr} failed: {e}") from None
 
     async def ok(self, addr: str, code: int, ext: dict | None = None, body: bytes | None = None,
                  timeout: float | None = None) -> RemotingCommand:
@@ -137,8 +143,26 @@ async def topic_configs(admin: AdminClient, addr: str) -> dict[str, dict]:
     return dict((await json_body(admin, addr, RequestCode.GET_ALL_TOPIC_CONFIG)).get("topicConfigTable") or {})
 
 
+# TopicValidator's system topics (4.9.7)
+SYSTEM_TOPICS = frozenset({"TBW102", "SCHEDULE_TOPIC_XXXX", "BenchmarkTest", "RMQ_SYS_TRANS_HALF_TOPIC",
+                           "RMQ_SYS_TRACE_TOPIC", "RMQ_SYS_TRANS_OP_HALF_TOPIC", "TRANS_CHECK_MAX_TIME_TOPIC",
+                           "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT"})
+
+
 async def system_topics(admin: AdminClient, addr: str) -> set[str]:
-    return set((await json_body(admin, addr, RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER)).get("topicList") or ())
+    """GET_SYSTEM_TOPIC_LIST_FROM_BROKER; a broker that does not answer it gets the set a 4.9.7 broker would give
+    (TopicValidator's system topics, the cluster and broker names and each cluster's _REPLY_TOPIC)."""
+    try:
+        return set((await json_body(admin, addr, RequestCode.GET_SYSTEM_TOPIC_LIST_FROM_BROKER)).get("topicList")
+                   or ())
+    except AdminError as e:
+        if e.code != ResponseCode.REQUEST_CODE_NOT_SUPPORTED:
+            raise
+    info = await admin.cluster_info()
+    out = set(SYSTEM_TOPICS) | set(info.brokerAddrTable)
+    for cluster in info.clusterAddrTable:
+        out |= {cluster, f"{cluster}_REPLY_TOPIC"}
+    return out
 
 
 async def subscription_groups(admin: AdminClient, addr: str) -> dict[str, dict]:

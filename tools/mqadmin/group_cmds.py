@@ -72,13 +72,20 @@ async def update_sub_group(ctx: Ctx) -> None:
 async def delete_sub_group(ctx: Ctx) -> None:
     group = ctx.get("g")
     ext = {"groupName": group, "removeOffset": str(ctx.bool("r")).lower()}
+    # unlike Java (which reports success), a group none of the brokers has is an error
     if ctx.has("b"):
         addr = ctx.get("b")
+        if group not in await subscription_groups(ctx.admin, addr):
+            raise CommandError(f"subscription group [{group}] does not exist on broker [{addr}]")
         await ctx.admin.ok(addr, RequestCode.DELETE_SUBSCRIPTIONGROUP, ext)
         print(f"delete subscription group [{group}] from broker [{addr}] success.")
     elif ctx.has("c"):
         cluster = ctx.get("c")
-        for addr in await ctx.admin.cluster_masters(cluster):
+        masters = [a for a in await ctx.admin.cluster_masters(cluster)
+                   if group in await subscription_groups(ctx.admin, a)]
+        if not masters:
+            raise CommandError(f"subscription group [{group}] does not exist in cluster [{cluster}]")
+        for addr in masters:
             await ctx.admin.ok(addr, RequestCode.DELETE_SUBSCRIPTIONGROUP, ext)
             print(f"delete subscription group [{group}] from broker [{addr}] in cluster [{cluster}] success.")
         try:   # the group's retry and DLQ topics go too; their absence is not an error (Java prints the trace)

@@ -6,10 +6,10 @@ import time
 
 from remoting import fastjson
 from remoting.bodies import TopicRouteData
-from remoting.codes import RequestCode
+from remoting.codes import RequestCode, ResponseCode
 
 from .cli import CommandError, Ctx, Group, Opt, SubCommand
-from .client import AdminError, all_namesrvs, broker_name_of, json_body, master_addrs
+from .client import AdminError, all_namesrvs, broker_name_of, json_body, master_addrs, topic_configs
 from .namesrv_cmds import ORDER_TOPIC_CONFIG, kv_put, order_conf_merge
 
 _HELP = Opt("h", "help ", "Print help", has_arg=False)
@@ -86,7 +86,22 @@ async def delete_topic_in_cluster(ctx: Ctx, cluster: str, topic: str) -> None:
 
 
 async def delete_topic(ctx: Ctx) -> None:
-    await delete_topic_in_cluster(ctx, ctx.get("c"), ctx.get("t"))
+    """Like Java, plus a check first: a topic neither a master of the cluster nor the NameServer knows is an error
+    (Java reports success for it)."""
+    topic, cluster = ctx.get("t"), ctx.get("c")
+    known = False
+    for addr in await ctx.admin.cluster_masters(cluster):
+        known = known or topic in await topic_configs(ctx.admin, addr)
+    if not known:
+        try:
+            await ctx.admin.route(topic)
+            known = True
+        except AdminError as e:
+            if e.code != ResponseCode.TOPIC_NOT_EXIST:
+                raise
+    if not known:
+        raise CommandError(f"topic [{topic}] does not exist in cluster [{cluster}]")
+    await delete_topic_in_cluster(ctx, cluster, topic)
 
 
 async def update_topic_perm(ctx: Ctx) -> None:
