@@ -103,3 +103,26 @@ def test_help_layout_wraps_like_commons_cli():
     assert all(len(line) <= 110 for line in lines)
     desc_col = lines[1].index("word")
     assert lines[2].startswith(" " * desc_col + "word") and not lines[2].startswith(" " * (desc_col + 1))
+
+
+def test_java_hash_order():
+    """Orders printed by Apache's mqadmin (Java 17) for sets our daemons sent in the order given here."""
+    sent = ["BenchmarkTest", "DefaultCluster", "DefaultCluster_REPLY_TOPIC", "OFFSET_MOVED_EVENT",
+            "SCHEDULE_TOPIC_XXXX", "SELF_TEST_TOPIC", "TBW102", "broker-a", "broker-b", "JT",
+            "RMQ_SYS_TRANS_HALF_TOPIC", "PT", "PT9"]
+    assert cli.java_hash_order(sent) == [                       # topicList: a HashSet
+        "RMQ_SYS_TRANS_HALF_TOPIC", "PT", "BenchmarkTest", "OFFSET_MOVED_EVENT", "JT", "TBW102", "SELF_TEST_TOPIC",
+        "DefaultCluster", "SCHEDULE_TOPIC_XXXX", "DefaultCluster_REPLY_TOPIC", "PT9", "broker-b", "broker-a"]
+    props = ["rocketmqHome", "kvConfigPath", "configStorePath", "productEnvName", "clusterTest", "orderMessageEnable",
+             "scanNotActiveBrokerInterval", "returnOrderTopicConfigToBroker", "enableAllTopicList", "listenPort",
+             "serverWorkerThreads", "serverCallbackExecutorThreads", "serverSelectorThreads",
+             "serverOnewaySemaphoreValue", "serverAsyncSemaphoreValue", "serverChannelMaxIdleTimeSeconds",
+             "serverSocketSndBufSize", "serverSocketRcvBufSize", "writeBufferHighWaterMark", "writeBufferLowWaterMark",
+             "serverSocketBacklog", "serverPooledByteBufAllocatorEnable", "useEpollNativeSelector"]
+    assert cli.java_hash_order(props, concurrent=True) == [     # getNamesrvConfig: java.util.Properties
+        "serverSocketBacklog", "writeBufferHighWaterMark", "scanNotActiveBrokerInterval", "serverWorkerThreads",
+        "serverSelectorThreads", "serverChannelMaxIdleTimeSeconds", "writeBufferLowWaterMark",
+        "serverSocketRcvBufSize", "serverAsyncSemaphoreValue", "enableAllTopicList", "kvConfigPath",
+        "configStorePath", "returnOrderTopicConfigToBroker", "clusterTest", "orderMessageEnable",
+        "serverSocketSndBufSize", "serverCallbackExecutorThreads", "serverOnewaySemaphoreValue", "listenPort",
+        "rocketmqHome", "productEnvName", "useEpollNativeSelector", "serverPooledByteBufAllocatorEnable"]

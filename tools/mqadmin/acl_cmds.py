@@ -36,11 +36,11 @@ async def update_acl_config(ctx: Ctx) -> None:
            "admin": ctx.bool("m"), "defaultTopicPerm": ctx.get("i"), "defaultGroupPerm": ctx.get("u"),
            "topicPerms": ctx.get("t").split(",") if ctx.has("t") else [],
            "groupPerms": ctx.get("g").split(",") if ctx.has("g") else []}
-    ext = {k: v for k, v in {"accessKey": cfg["accessKey"], "secretKey": cfg["secretKey"],
-                             "whiteRemoteAddress": cfg["whiteRemoteAddress"], "defaultTopicPerm": cfg["defaultTopicPerm"],
-                             "defaultGroupPerm": cfg["defaultGroupPerm"], "admin": str(cfg["admin"]).lower(),
-                             "topicPerms": ",".join(cfg["topicPerms"]), "groupPerms": ",".join(cfg["groupPerms"])
-                             }.items() if v is not None}
+    header = {"accessKey": cfg["accessKey"], "secretKey": cfg["secretKey"],
+              "whiteRemoteAddress": cfg["whiteRemoteAddress"], "defaultTopicPerm": cfg["defaultTopicPerm"],
+              "defaultGroupPerm": cfg["defaultGroupPerm"], "admin": str(cfg["admin"]).lower(),
+              "topicPerms": ",".join(cfg["topicPerms"]), "groupPerms": ",".join(cfg["groupPerms"])}
+    ext = {k: v for k, v in header.items() if v is not None}
     for addr in await _addrs(ctx, masters_only=False):
         await ctx.admin.ok(addr, RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, ext)
         print(f"create or update plain access config to {addr} success.")

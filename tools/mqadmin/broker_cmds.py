@@ -6,7 +6,7 @@ import sys
 
 from remoting.codes import RequestCode
 
-from .cli import CommandError, Ctx, Opt, SubCommand
+from .cli import CommandError, Ctx, Opt, SubCommand, java_hash_order
 from .client import broker_config, runtime_info
 
 
@@ -37,7 +37,7 @@ async def _print_config(ctx: Ctx, prefix: str, addr: str) -> None:
     if not props:
         print(f"Broker[{addr}] has no config property!")
         return
-    for k in sorted(props):
+    for k in java_hash_order(props, concurrent=True):   # java.util.Properties' order
         print(f"{k:<50}=  {props[k]}")
     print()
 
@@ -51,11 +51,13 @@ async def get_broker_config(ctx: Ctx) -> None:
         cluster = ctx.get("c")
         if cluster not in info.clusterAddrTable:
             await ctx.admin.cluster_masters(cluster)   # raises the unknown-cluster error
-        for name in sorted(info.clusterAddrTable[cluster]):
+        masters = {}    # CommandUtil.fetchMasterAndSlaveDistinguish: a HashMap keyed by master address
+        for name in java_hash_order(info.clusterAddrTable[cluster]):
             bd = info.brokerAddrTable.get(name)
-            if bd is None:
-                continue
-            master = bd.brokerAddrs.get(0)
+            if bd is not None:
+                masters[bd.brokerAddrs.get(0)] = bd
+        for master in java_hash_order(masters):
+            bd = masters[master]
             await _print_config(ctx, f"============Master: {master}============", master)
             for bid, slave in sorted(bd.brokerAddrs.items()):
                 if bid != 0:

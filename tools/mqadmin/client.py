@@ -12,7 +12,7 @@ from remoting.command import RemotingCommand, make_request
 from remoting.config import parse_properties
 from remoting.errors import RemotingConnectError, RemotingError, RemotingTimeoutError
 
-from .cli import CommandError
+from .cli import CommandError, java_hash_order
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -95,20 +95,20 @@ class AdminClient:
             raise CommandError(f"cluster [{cluster}] not found. Make sure the specified clusterName exists or the "
                                f"name server connected to is correct.")
         out = []
-        for name in sorted(names):
+        for name in java_hash_order(names):
             bd = info.brokerAddrTable.get(name)
             if bd is not None and 0 in bd.brokerAddrs:
                 out.append(bd.brokerAddrs[0])
-        return out
+        return java_hash_order(out)     # a HashSet in Java: its order, so output lines come as Apache's do
 
     async def cluster_brokers(self, cluster: str) -> list[str]:
         """Every address (masters and slaves) of a cluster's brokers (fetchMasterAndSlaveAddrByClusterName)."""
         info = await self.cluster_info()
         out = []
-        for name in sorted(info.clusterAddrTable.get(cluster, ())):
+        for name in java_hash_order(info.clusterAddrTable.get(cluster, ())):
             bd = info.brokerAddrTable.get(name)
             out.extend(addr for _, addr in sorted((bd.brokerAddrs if bd else {}).items()))
-        return out
+        return java_hash_order(out)
 
 
 def master_addrs(route: TopicRouteData) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from .cli import CommandError, Ctx, Opt, SubCommand
+from .cli import CommandError, Ctx, Opt, SubCommand, java_hash_order
 from .client import runtime_info
 
 
@@ -23,7 +23,7 @@ def _long(table: dict, key: str) -> int:
 async def _rows(ctx: Ctx):
     """(cluster, brokerName, brokerId, addr, runtime table or None) in cluster / broker name / id order."""
     info = await ctx.admin.cluster_info()
-    for cluster in sorted(info.clusterAddrTable):
+    for cluster in java_hash_order(info.clusterAddrTable):   # a HashMap in Java; broker names a TreeSet
         for name in sorted(info.clusterAddrTable[cluster]):
             bd = info.brokerAddrTable.get(name)
             if bd is None:

@@ -7,7 +7,7 @@ import sys
 from remoting import fastjson
 from remoting.codes import RequestCode
 
-from .cli import CommandError, Ctx, Opt, SubCommand
+from .cli import CommandError, Ctx, Opt, SubCommand, java_hash_order
 from .client import subscription_groups
 from .topic_cmds import DLQ_PREFIX, RETRY_PREFIX, delete_topic_in_cluster
 
@@ -101,7 +101,7 @@ async def get_consumer_config(ctx: Ctx) -> None:
     group = ctx.get("g")
     info = await ctx.admin.cluster_info()
     found = []
-    for name in sorted(info.brokerAddrTable):
+    for name in java_hash_order(info.brokerAddrTable):   # ClusterInfo's HashMap order
         bd = info.brokerAddrTable[name]
         addr = bd.brokerAddrs.get(0) or next(iter(sorted(bd.brokerAddrs.items())), (None, None))[1]  # selectBrokerAddr
         if addr is None:

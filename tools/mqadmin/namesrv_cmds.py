@@ -5,7 +5,7 @@ from __future__ import annotations
 from remoting.codes import RequestCode, ResponseCode
 from remoting.config import parse_properties
 
-from .cli import CommandError, Ctx, Opt, SubCommand
+from .cli import CommandError, Ctx, Opt, SubCommand, java_hash_order
 from .client import AdminError, all_namesrvs
 
 ORDER_TOPIC_CONFIG = "ORDER_TOPIC_CONFIG"   # NamesrvUtil.NAMESPACE_ORDER_TOPIC_CONFIG
@@ -98,8 +98,9 @@ async def get_namesrv_config(ctx: Ctx) -> None:
     for addr in _servers(ctx):
         resp = await ctx.admin.ok(addr, RequestCode.GET_NAMESRV_CONFIG)
         print(f"============{addr}============")
-        for k, v in parse_properties((resp.body or b"").decode("utf-8")).items():
-            print(f"{k:<50}=  {v}")
+        props = parse_properties((resp.body or b"").decode("utf-8"))
+        for k in java_hash_order(props, concurrent=True):   # java.util.Properties' order
+            print(f"{k:<50}=  {props[k]}")
 
 
 async def update_namesrv_config(ctx: Ctx) -> None:

@@ -8,7 +8,7 @@ from remoting import fastjson
 from remoting.bodies import TopicRouteData
 from remoting.codes import RequestCode, ResponseCode
 
-from .cli import CommandError, Ctx, Group, Opt, SubCommand
+from .cli import CommandError, Ctx, Group, Opt, SubCommand, java_hash_order
 from .client import AdminError, all_namesrvs, broker_name_of, json_body, master_addrs, topic_configs
 from .namesrv_cmds import ORDER_TOPIC_CONFIG, kv_put, order_conf_merge
 
@@ -70,7 +70,8 @@ async def update_topic(ctx: Ctx) -> None:
         print(f"create topic to {addr} success.")
     if tc["order"]:
         info = await ctx.admin.cluster_info()
-        conf = ";".join(f"{name}:{tc['writeQueueNums']}" for name in sorted(info.clusterAddrTable.get(cluster, ())))
+        names = java_hash_order(info.clusterAddrTable.get(cluster, ()))
+        conf = ";".join(f"{name}:{tc['writeQueueNums']}" for name in names)
         await kv_put(ctx, ORDER_TOPIC_CONFIG, tc["topicName"], conf)
         print(f"set cluster orderConf. isOrder=true, orderConf=[{conf}]", end="")
     print(topic_config_str(tc), end="")
@@ -188,7 +189,7 @@ async def _clusters_of(ctx: Ctx, topic: str) -> list[str]:
     if not route.brokerDatas:
         return []
     name = route.brokerDatas[0].brokerName
-    return sorted(c for c, names in info.clusterAddrTable.items() if name in names)
+    return java_hash_order(c for c, names in info.clusterAddrTable.items() if name in names)
 
 
 async def topic_cluster_list(ctx: Ctx) -> None:
@@ -198,7 +199,7 @@ async def topic_cluster_list(ctx: Ctx) -> None:
 
 async def topic_list(ctx: Ctx) -> None:
     resp = await ctx.admin.namesrv(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
-    topics = list((fastjson.loads(resp.body) if resp.body else {}).get("topicList") or [])
+    topics = java_hash_order((fastjson.loads(resp.body) if resp.body else {}).get("topicList") or [])  # a HashSet
     if not ctx.has("c"):
         for t in topics:
             print(t)
@@ -227,7 +228,7 @@ async def consumed_by(ctx: Ctx, topic: str, route: TopicRouteData) -> list[str]:
             body = await json_body(ctx.admin, addr, RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, {"topic": topic})
         except AdminError:
             continue
-        return sorted(body.get("groupList") or [])
+        return java_hash_order(body.get("groupList") or [])
     return []
 
 
