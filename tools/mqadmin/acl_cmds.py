@@ -3,6 +3,7 @@ Java prints; a broker that does not implement ACL answers with an error, which i
 from __future__ import annotations
 
 import time
+import zlib
 
 from remoting import fastjson
 from remoting.codes import RequestCode
@@ -39,13 +40,13 @@ async def update_acl_config(ctx: Ctx) -> None:
     header = {"accessKey": cfg["accessKey"], "secretKey": cfg["secretKey"],
               "whiteRemoteAddress": cfg["whiteRemoteAddress"], "defaultTopicPerm": cfg["defaultTopicPerm"],
               "defaultGroupPerm": cfg["defaultGroupPerm"], "admin": str(cfg["admin"]).lower(),
-              "topicPerms": ",".join(cfg["topicPerms"]), "groupPerms": ",".join(cfg["groupPerms"])}
+              "topicPerms": ctx.get("t"), "groupPerms": ctx.get("g")}
     ext = {k: v for k, v in header.items() if v is not None}
     for addr in await _addrs(ctx, masters_only=False):
         await ctx.admin.ok(addr, RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, ext)
         print(f"create or update plain access config to {addr} success.")
-    print("PlainAccessConfig{" + ", ".join(f"{k}='{_java(cfg[k])}'" if isinstance(cfg[k], str) or cfg[k] is None
-                                          else f"{k}={_java(cfg[k])}" for k in ACCESS_FIELDS) + "}", end="")
+    # PlainAccessConfig has no toString in 4.9.7: Java prints Object.toString, class name @ identity hash
+    print(f"org.apache.rocketmq.common.PlainAccessConfig@{zlib.crc32(repr(cfg).encode()) & 0x7FFFFFFF:x}", end="")
 
 
 async def delete_acl_config(ctx: Ctx) -> None:
