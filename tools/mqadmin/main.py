@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         runtime.run(run())
+    except KeyboardInterrupt:      # clusterList -i and the like run until interrupted
+        return 130
     except cli.CommandError as e:
         sys.stdout.flush()
         print(f"{cmd.java_class} command failed: {e}", file=sys.stderr)
