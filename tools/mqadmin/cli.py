@@ -46,9 +46,14 @@ class SubCommand:
 class Ctx:
     """What a subcommand's run() gets: the parsed options and an AdminClient (tools.mqadmin.client)."""
 
-    def __init__(self, values: dict[str, Union[str, bool]], admin) -> None:
+    def __init__(self, values: dict[str, Union[str, bool]], admin, cmd: "SubCommand | None" = None) -> None:
         self.values = values    # short name -> value (str for options with an argument, True for flags)
         self.admin = admin
+        self.cmd = cmd
+
+    def print_help(self) -> None:
+        """ServerUtil.printCommandLineHelp: what a command prints when none of its alternatives was given."""
+        print(format_help(self.cmd), end="")
 
     def has(self, short: str) -> bool:
         return short in self.values
@@ -81,49 +86,130 @@ COMMON = [Opt("h", "help", "Print help", has_arg=False),
 
 
 def all_options(cmd: SubCommand) -> list[Opt]:
-    out = list(COMMON)
+    """COMMON plus the command's own; a command may redefine -n (Options.addOption replaces by short name)."""
+    out = {o.short: o for o in COMMON}
     for o in cmd.options:
-        out.extend(o.opts if isinstance(o, Group) else (o,))
-    return out
+        out.update((x.short, x) for x in (o.opts if isinstance(o, Group) else (o,)))
+    return list(out.values())
+
+
+def _strip_hyphens(tok: str) -> str:
+    return tok[2:] if tok.startswith("--") else tok[1:] if tok.startswith("-") else tok
+
+
+def _strip_quotes(s: str) -> str:
+    """Util.stripLeadingAndTrailingQuotes (commons-cli 1.5)."""
+    if len(s) > 1 and s.startswith('"') and s.endswith('"') and '"' not in s[1:-1]:
+        return s[1:-1]
+    return s
+
+
+class _Options:
+    """commons-cli Options: look-ups by short or long name, long-name prefix matching."""
+
+    def __init__(self, cmd: SubCommand) -> None:
+        self.cmd = cmd
+        self.opts = all_options(cmd)
+        self.short = {o.short: o for o in self.opts}
+        self.long = {o.long: o for o in self.opts}
+        self.group_of = {o.short: g for g in cmd.options if isinstance(g, Group) for o in g.opts}
+
+    def has(self, tok: str) -> bool:
+        k = _strip_hyphens(tok)
+        return k in self.short or k in self.long
+
+    def get(self, tok: str) -> Opt:
+        k = _strip_hyphens(tok)
+        return self.short[k] if k in self.short else self.long[k]
+
+    def matching(self, tok: str) -> list[str]:
+        k = _strip_hyphens(tok)
+        if k in self.long:
+            return [k]
+        return [name for name in self.long if name.startswith(k)]
+
+
+def _flatten(o: _Options, args: list[str]) -> list[str]:
+    """PosixParser.flatten (stopAtNonOption false): split --long=value, burst -tValue and -abc."""
+    tokens: list[str] = []
+    for tok in args:
+        if tok in ("-", "--"):
+            tokens.append(tok)
+        elif tok.startswith("--"):
+            name, eq, value = tok.partition("=")
+            found = o.matching(name)
+            if not found:
+                tokens.append(tok)
+            elif len(found) > 1:
+                raise UsageError(f"Ambiguous option: '{name}'  (could be: {', '.join(found)})")
+            else:
+                tokens.append("--" + o.long[found[0]].long)
+                if eq:
+                    tokens.append(value)
+        elif tok.startswith("-"):
+            if len(tok) == 2 or o.has(tok):
+                tokens.append(tok)
+            elif o.matching(tok):
+                found = o.matching(tok)
+                if len(found) > 1:
+                    raise UsageError(f"Ambiguous option: '{tok}'  (could be: {', '.join(found)})")
+                tokens.append("-" + o.long[found[0]].long)
+            else:
+                for i in range(1, len(tok)):
+                    ch = tok[i]
+                    if ch not in o.short and ch not in o.long:
+                        tokens.append(tok)
+                        break
+                    tokens.append("-" + ch)
+                    if o.get(ch).has_arg and len(tok) != i + 1:
+                        tokens.append(tok[i + 1:])
+                        break
+        else:
+            tokens.append(tok)
+    return tokens
 
 
 def parse(cmd: SubCommand, args: list[str]) -> dict[str, str | bool]:
-    """-x value, -xvalue, --long value, --long=value; unknown options, missing values or missing required
-    options raise UsageError. (Placeholder: the exact PosixParser rules are being written.)"""
-    by_short = {o.short: o for o in all_options(cmd)}
-    by_long = {o.long: o for o in all_options(cmd)}
+    """commons-cli 1.5 PosixParser + Parser.parse: `-t T`, `-tT`, `--topic T`, `--topic=T`, `-topic T`, long-name
+    prefixes (`--top T`); an unknown option, a missing argument, two options of one group, or a missing required
+    option or group raise UsageError (ServerUtil.parseCmdLine then prints the help and exits 1). Stray arguments
+    are kept by commons-cli and ignored by every subcommand. Returns short name -> value (True for flags)."""
+    o = _Options(cmd)
+    tokens = _flatten(o, args)
     values: dict[str, str | bool] = {}
+    selected: dict[int, str] = {}
     i = 0
-    while i < len(args):
-        a = args[i]
+    while i < len(tokens):
+        t = tokens[i]
         i += 1
-        if a.startswith("--"):
-            name, eq, inline = a[2:].partition("=")
-            opt = by_long.get(name)
-        elif a.startswith("-") and len(a) > 1:
-            opt, inline, eq = by_short.get(a[1]), a[2:], ""
-            eq = "=" if inline else ""
-        else:
-            continue   # commons-cli keeps stray arguments; subcommands ignore them
-        if opt is None:
-            raise UsageError(f"Unrecognized option: {a}")
+        if t == "--":
+            break                              # the rest are arguments
+        if t == "-" or not t.startswith("-"):
+            continue
+        if not o.has(t):
+            raise UsageError(f"Unrecognized option: {t}")
+        opt = o.get(t)
+        group = o.group_of.get(opt.short)
+        if group is not None:
+            prev = selected.get(id(group))
+            if prev is not None and prev != opt.short:
+                raise UsageError(f"The option '{opt.short}' was specified but an option from this group has "
+                                 f"already been selected: '{prev}'")
+            selected[id(group)] = opt.short
         if opt.has_arg:
-            if eq:
-                values[opt.short] = inline
-            elif i < len(args):
-                values[opt.short] = args[i]
+            value = None
+            if i < len(tokens) and not (tokens[i].startswith("-") and o.has(tokens[i])):
+                value = _strip_quotes(tokens[i])
                 i += 1
-            else:
+            if value is None:
                 raise UsageError(f"Missing argument for option: {opt.short}")
+            values.setdefault(opt.short, value)
         else:
             values[opt.short] = True
-    if "h" not in values:
-        for o in cmd.options:
-            if isinstance(o, Group):
-                if o.required and not any(x.short in values for x in o.opts):
-                    raise UsageError("Missing required option group")
-            elif o.required and o.short not in values:
-                raise UsageError(f"Missing required option: {o.short}")
+    missing = [x.short for x in cmd.options if isinstance(x, Opt) and x.required and x.short not in values]
+    missing += ["group" for g in cmd.options if isinstance(g, Group) and g.required and id(g) not in selected]
+    if missing:
+        raise UsageError(f"Missing required option: {', '.join(missing)}")
     return values
 
 
@@ -134,9 +220,141 @@ def format_list(table: dict[str, SubCommand]) -> str:
     return "\n".join(lines)
 
 
+WIDTH = 110
+LEFT_PAD = 1
+DESC_PAD = 3
+
+
+def _find_wrap_pos(text: str, width: int, start: int = 0) -> int:
+    """HelpFormatter.findWrapPos (commons-cli 1.5)."""
+    pos = text.find("\n", start)
+    if pos != -1 and pos <= width:
+        return pos + 1
+    pos = text.find("\t", start)
+    if pos != -1 and pos <= width:
+        return pos + 1
+    if start + width >= len(text):
+        return -1
+    pos = start + width
+    while pos >= start and text[pos] not in " \n\r":
+        pos -= 1
+    if pos > start:
+        return pos
+    pos = start + width
+    return -1 if pos == len(text) else pos
+
+
+def _render_wrapped(width: int, tab: int, text: str) -> str:
+    """HelpFormatter.renderWrappedText: break at the last blank before `width`, continuation lines indented by
+    `tab` spaces."""
+    out = []
+    pos = _find_wrap_pos(text, width)
+    if pos == -1:
+        return text.rstrip()
+    out.append(text[:pos].rstrip())
+    if tab >= width:
+        tab = 1
+    pad = " " * tab
+    while True:
+        text = pad + text[pos:].strip()
+        pos = _find_wrap_pos(text, width)
+        if pos == -1:
+            out.append(text)
+            return "\n".join(out)
+        if len(text) > width and pos == tab - 1:
+            pos = width
+        out.append(text[:pos].rstrip())
+
+
+def _key(o: Opt) -> str:
+    return o.short.lower()
+
+
+def _usage_item(o: Opt, required: bool) -> str:
+    s = f"-{o.short}" + (" <arg>" if o.has_arg else "")
+    return s if required else f"[{s}]"
+
+
+def format_usage(cmd: SubCommand, app: str | None = None) -> str:
+    """HelpFormatter.printUsage: every option sorted by key, groups at their first member's place."""
+    app = app or f"mqadmin {cmd.name}"
+    group_of = {o.short: g for g in cmd.options if isinstance(g, Group) for o in g.opts}
+    opts = sorted(all_options(cmd), key=_key)
+    buf = f"usage: {app} "
+    done: list[Group] = []
+    for n, o in enumerate(opts):
+        g = group_of.get(o.short)
+        if g is not None:
+            if not any(g is d for d in done):
+                done.append(g)
+                inner = " | ".join(_usage_item(x, True) for x in sorted(g.opts, key=_key))
+                buf += inner if g.required else f"[{inner}]"
+        else:
+            buf += _usage_item(o, o.required)
+        if n + 1 < len(opts):
+            buf += " "
+    return _render_wrapped(WIDTH, buf.index(" ") + 1, buf) + "\n"
+
+
+def format_options(cmd: SubCommand) -> str:
+    """HelpFormatter.renderOptions: ` -s,--long <arg>` padded to the widest, three blanks, the description."""
+    opts = sorted(all_options(cmd), key=_key)
+    prefixes = [" " * LEFT_PAD + f"-{o.short},--{o.long}" + (" <arg>" if o.has_arg else "") for o in opts]
+    width = max(len(p) for p in prefixes)
+    rows = [_render_wrapped(WIDTH, width + DESC_PAD, p.ljust(width) + " " * DESC_PAD + (o.desc or ""))
+            for p, o in zip(prefixes, opts)]
+    return "\n".join(rows) + "\n"
+
+
 def format_help(cmd: SubCommand) -> str:
-    """Placeholder: commons-cli HelpFormatter layout is being written."""
-    opts = sorted(all_options(cmd), key=lambda o: o.short.lower())
-    lines = [f"usage: mqadmin {cmd.name}"]
-    lines += [f" -{o.short},--{o.long}{' <arg>' if o.has_arg else ''}   {o.desc}" for o in opts]
-    return "\n".join(lines) + "\n"
+    """`mqadmin help SUB` and the text printed on bad options: HelpFormatter.printHelp(width 110, autoUsage)."""
+    return format_usage(cmd) + format_options(cmd)
+
+
+# --- Java collection iteration order, so lists print in the order Apache's tool prints them ---
+
+def _java_string_hash(s: str) -> int:
+    h = 0
+    for unit in s.encode("utf-16-be").hex(" ", 2).split() if s else ():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h
+
+
+def _spread(k) -> int:
+    h = _java_string_hash(str(k))
+    return (h ^ (h >> 16)) & 0x7FFFFFFF
+
+
+def java_hash_order(keys, concurrent: bool = False) -> list:
+    """The iteration order of a java.util.HashMap / HashSet of these String keys added in this order (capacity 16,
+    doubling past 0.75; a resize keeps each bucket's order), or with `concurrent` of the ConcurrentHashMap behind
+    java.util.Properties in Java 9+ (its resize moves a bucket's head nodes in reverse, ahead of the last run)."""
+    keys = list(dict.fromkeys(keys))
+    if not concurrent:
+        cap = 16
+        while len(keys) > cap * 0.75:
+            cap *= 2
+        return sorted(keys, key=lambda k: _spread(k) & (cap - 1))
+    n = 16
+    table: list[list] = [[] for _ in range(n)]
+    for count, k in enumerate(keys, 1):
+        table[_spread(k) & (n - 1)].append(k)
+        if count >= n - (n >> 2):          # sizeCtl reached: ConcurrentHashMap.transfer to 2n
+            new: list[list] = [[] for _ in range(2 * n)]
+            for i, bin_ in enumerate(table):
+                if not bin_:
+                    continue
+                bits = [_spread(x) & n for x in bin_]
+                last = len(bin_) - 1
+                while last > 0 and bits[last - 1] == bits[last]:
+                    last -= 1
+                lo = [x for x, b in zip(bin_[last:], bits[last:]) if b == 0]
+                hi = [x for x, b in zip(bin_[last:], bits[last:]) if b != 0]
+                for x, b in zip(bin_[:last], bits[:last]):
+                    if b == 0:
+                        lo.insert(0, x)
+                    else:
+                        hi.insert(0, x)
+                new[i], new[i + n] = lo, hi
+            table, n = new, 2 * n
+    return [k for bin_ in table for k in bin_]

@@ -41,12 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         admin = AdminClient(values.get("n"))
         try:
-            await cmd.run(cli.Ctx(values, admin))
+            await cmd.run(cli.Ctx(values, admin, cmd))
         finally:
             await admin.close()
 
     try:
         runtime.run(run())
+    except KeyboardInterrupt:      # clusterList -i and the like run until interrupted
+        return 130
     except cli.CommandError as e:
         sys.stdout.flush()
         print(f"{cmd.java_class} command failed: {e}", file=sys.stderr)
