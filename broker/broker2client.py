@@ -81,12 +81,13 @@ class Broker2Client:
         return None
 
     async def call_consumer(self, code: int, ext_fields: dict[str, str] | None, body: bytes | None,
-                            group: str, client_id: str) -> RemotingCommand:
+                            group: str, client_id: str | None) -> RemotingCommand:
         """AdminBrokerProcessor.callConsumer: a new request with the admin's code, extFields and body to the
         consumer's connection; its answer (code, remark, extFields, body) goes back to the admin as it is."""
-        ch = self.find_channel(group, client_id)
+        ch = self.find_channel(group, client_id) if client_id is not None else None
         if ch is None:
-            return _response(ResponseCode.SYSTEM_ERROR, f"The Consumer <{group}> <{client_id}> not online")
+            shown = "null" if client_id is None else client_id
+            return _response(ResponseCode.SYSTEM_ERROR, f"The Consumer <{group}> <{shown}> not online")
         if ch.version < MQVersion.V3_1_8_SNAPSHOT:
             return _response(ResponseCode.SYSTEM_ERROR,
                              f"The Consumer <{client_id}> Version <{version_desc(ch.version)}> too low to finish, "
@@ -162,9 +163,11 @@ class Broker2Client:
         """Broker2Client.getConsumeStatus: GET_CONSUMER_STATUS_FROM_CLIENT to each consumer (or only the one
         named), 5 s each, one after the other; a consumer that fails or does not answer is left out."""
         info = self.consumers.groups.get(group)
-        if info is None or not info.channels:
-            # Java dereferences the missing group (a NullPointerException answer); the empty-table remark
-            # is what it gives for a group whose channels are all gone
+        if info is None:
+            # Java dereferences the missing group: the remoting layer's answer to its NullPointerException
+            return _response(ResponseCode.SYSTEM_ERROR, "java.lang.NullPointerException, org.apache.rocketmq.broker."
+                             "client.net.Broker2Client.getConsumeStatus(Broker2Client.java:243)")
+        if not info.channels:
             return _response(ResponseCode.SYSTEM_ERROR, f"No Any Consumer online in the consumer group: [{group}]")
         header = {"topic": topic, "group": group}
         table: dict[str, object] = {}

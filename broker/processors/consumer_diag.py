@@ -3,6 +3,7 @@ questions forwarded to a consumer (running info, consume a message directly, sta
 the consume-queue / time-span / correction-offset views the admin tools print."""
 from __future__ import annotations
 
+import struct
 import time
 from dataclasses import dataclass
 
@@ -283,7 +284,7 @@ class ConsumerDiagnosticsProcessor:
         for q, off in (compare or {}).items():
             cur = result.get(q)
             if cur is None:
-                return make_response(req, ResponseCode.SYSTEM_ERROR, _java_npe("queryCorrectionOffset", 1214))
+                return make_response(req, ResponseCode.SYSTEM_ERROR, _java_npe("queryCorrectionOffset", 1215))
             result[q] = LONG_MAX if cur > off else cur
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"correctionOffsets": result}))
 
@@ -333,19 +334,21 @@ class ConsumerDiagnosticsProcessor:
         h = ConsumeMessageDirectlyResultRequestHeader.decode(req.ext_fields)
         ext = dict(req.ext_fields or {})
         ext["brokerName"] = self.config.brokerName
-        if h.msgId is None:
-            return make_response(req, ResponseCode.SYSTEM_ERROR, _java_npe("consumeMessageDirectly", 1235))
+        if not h.msgId:
+            # MessageDecoder.decodeMessageId wraps the null bytes of a null or empty id
+            return make_response(req, ResponseCode.SYSTEM_ERROR, "java.lang.NullPointerException")
         try:
             _host, phys = m.decode_offset_msg_id(h.msgId)
-        except ValueError as e:
-            return make_response(req, ResponseCode.SYSTEM_ERROR, f"java.lang.NumberFormatException: {e}")
-        view = self.store.select_one_message_by_offset(phys)
+        except (ValueError, IndexError, struct.error):
+            phys = -1     # Java decodes any text to some offset, and finds no message there
+        view = self.store.select_one_message_by_offset(phys) if phys >= 0 else None
         if view is None:
-            return make_response(req, ResponseCode.SYSTEM_ERROR, _java_npe("consumeMessageDirectly", 1237))
+            # selectOneMessageByOffset found nothing: Java's handler dereferences the null result
+            return make_response(req, ResponseCode.SYSTEM_ERROR, _java_npe("consumeMessageDirectly", 1238))
         body = bytes(view)
         view.release()
         return _answer_later(req, self.to_client.call_consumer(RequestCode.CONSUME_MESSAGE_DIRECTLY, ext, body,
-                                                               h.consumerGroup, h.clientId or ""))
+                                                               h.consumerGroup, h.clientId))
 
     def reset_offset(self, conn, req):
         h = ResetOffsetRequestHeader.decode(req.ext_fields)

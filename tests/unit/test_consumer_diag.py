@@ -174,6 +174,17 @@ def test_consume_message_directly_sends_the_stored_record_and_broker_name(env):
     assert sent.ext_fields == {"consumerGroup": "G", "clientId": "cid-1", "msgId": msg_id, "brokerName": BN}
     rec = m.decode(sent.body)
     assert (rec.topic, rec.body, rec.physical_offset) == ("T", b"b0", r.wrote_offset)
+    # no record at the id's offset, no id, no such client: Java's answers
+    resp = call(p, RequestCode.CONSUME_MESSAGE_DIRECTLY,
+                {"consumerGroup": "G", "clientId": "cid-1", "msgId": m.offset_msg_id(HOST, 1 << 30)})
+    assert (resp.code, resp.remark) == (ResponseCode.SYSTEM_ERROR, "java.lang.NullPointerException, org.apache."
+                                        "rocketmq.broker.processor.AdminBrokerProcessor.consumeMessageDirectly"
+                                        "(AdminBrokerProcessor.java:1238)")
+    resp = call(p, RequestCode.CONSUME_MESSAGE_DIRECTLY, {"consumerGroup": "G", "clientId": "cid-1"})
+    assert (resp.code, resp.remark) == (ResponseCode.SYSTEM_ERROR, "java.lang.NullPointerException")
+    resp = call(p, RequestCode.CONSUME_MESSAGE_DIRECTLY, {"consumerGroup": "G", "msgId": msg_id})
+    assert (resp.code, resp.remark) == (ResponseCode.SYSTEM_ERROR, "The Consumer <G> <null> not online")
+    assert len(c.requests) == 1
 
 
 # ---------------------------------------------------------------- reset offset
@@ -257,7 +268,9 @@ def test_consumer_status_collects_each_consumers_offsets(env):
                                                                        "clientAddr": "cid-b"})
     assert fastjson.loads(resp.body) == {"consumerTable": {}, "messageQueueTable": {}} and len(a.requests) == 1
     resp = call(p, RequestCode.INVOKE_BROKER_TO_GET_CONSUMER_STATUS, {"topic": "T", "group": "Nobody"})
-    assert resp.code == ResponseCode.SYSTEM_ERROR
+    assert (resp.code, resp.remark) == (ResponseCode.SYSTEM_ERROR, "java.lang.NullPointerException, org.apache."
+                                        "rocketmq.broker.client.net.Broker2Client.getConsumeStatus"
+                                        "(Broker2Client.java:243)")
 
 
 # ---------------------------------------------------------------- progress views
