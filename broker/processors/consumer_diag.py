@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from remoting import fastjson
 from remoting.codes import LanguageCode, RequestCode, ResponseCode
@@ -102,6 +103,13 @@ def _answer(req: RemotingCommand, resp: RemotingCommand) -> RemotingCommand:
 
 async def _answer_later(req: RemotingCommand, pending) -> RemotingCommand:
     return _answer(req, await pending)
+
+
+def java_date(ms: int) -> str:
+    """UtilAll.formatDate(new Date(ms), "yyyy-MM-dd#HH:mm:ss:SSS") in the local time zone (QueueTimeSpan's
+    *Str getters, which fastjson writes too)."""
+    dt = datetime.fromtimestamp(ms // 1000) + timedelta(milliseconds=ms % 1000)
+    return f"{dt.year:04d}-{dt:%m-%d#%H:%M:%S}:{dt.microsecond // 1000:03d}"
 
 
 def _java_npe(method: str, line: int) -> str:
@@ -259,10 +267,11 @@ class ConsumerDiagnosticsProcessor:
             delay = 0
             if consumer_off < max_off:
                 delay = self.clock() - self._store_time(h.topic, q, consumer_off)
-            spans.append({"consumeTimeStamp": consume_time, "delayTime": delay,
-                          "maxTimeStamp": self._store_time(h.topic, q, max_off - 1),
+            max_time = self._store_time(h.topic, q, max_off - 1)
+            spans.append({"consumeTimeStamp": consume_time, "consumeTimeStampStr": java_date(consume_time),
+                          "delayTime": delay, "maxTimeStamp": max_time, "maxTimeStampStr": java_date(max_time),
                           "messageQueue": {"brokerName": self.config.brokerName, "queueId": q, "topic": h.topic},
-                          "minTimeStamp": min_time})
+                          "minTimeStamp": min_time, "minTimeStampStr": java_date(min_time)})
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"consumeTimeSpanSet": spans}))
 
     def query_correction_offset(self, conn, req):

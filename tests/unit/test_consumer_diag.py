@@ -4,6 +4,7 @@ consumer status, and the progress views (consume stats, time span, consume queue
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -11,7 +12,7 @@ from broker.broker2client import version_desc
 from broker.client_manager import ClientChannel, ConsumerManager, ProducerManager, SubscriptionData
 from broker.config import BrokerConfig
 from broker.consumer_offset import ConsumerOffsetManager
-from broker.processors.consumer_diag import ConsumerDiagnosticsProcessor
+from broker.processors.consumer_diag import ConsumerDiagnosticsProcessor, java_date
 from broker.subscription_group import SubscriptionGroupManager
 from broker.topic_config import TopicConfigManager
 from remoting import fastjson
@@ -318,12 +319,18 @@ def test_consume_time_span(env):
     resp = call(p, RequestCode.QUERY_CONSUME_TIME_SPAN, {"topic": "T", "group": "G"})
     t = [p.store.look_message_by_offset(p.store.commit_log_offset_in_queue("T", 0, i)).store_timestamp
          for i in range(3)]
+    d = java_date
     assert fastjson.loads(resp.body) == {"consumeTimeSpanSet": [
-        {"consumeTimeStamp": t[0], "delayTime": T0 + 100_000 - t[1], "maxTimeStamp": t[2],
-         "messageQueue": {"brokerName": BN, "queueId": 0, "topic": "T"}, "minTimeStamp": t[0]},
+        {"consumeTimeStamp": t[0], "consumeTimeStampStr": d(t[0]), "delayTime": T0 + 100_000 - t[1],
+         "maxTimeStamp": t[2], "maxTimeStampStr": d(t[2]),
+         "messageQueue": {"brokerName": BN, "queueId": 0, "topic": "T"}, "minTimeStamp": t[0],
+         "minTimeStampStr": d(t[0])},
         # an empty queue and no offset: Java's -1 store times, and a delay computed against -1
-        {"consumeTimeStamp": -1, "delayTime": T0 + 100_000 + 1, "maxTimeStamp": -1,
-         "messageQueue": {"brokerName": BN, "queueId": 1, "topic": "T"}, "minTimeStamp": -1}]}
+        {"consumeTimeStamp": -1, "consumeTimeStampStr": d(-1), "delayTime": T0 + 100_000 + 1, "maxTimeStamp": -1,
+         "maxTimeStampStr": d(-1), "messageQueue": {"brokerName": BN, "queueId": 1, "topic": "T"},
+         "minTimeStamp": -1, "minTimeStampStr": d(-1)}]}
+    assert d(-1) == "1969-12-31#23:59:59:999" or time.timezone != 0
+    assert d(1_700_000_000_123).endswith(":20:123") and d(1_700_000_000_123).count("#") == 1
     resp = call(p, RequestCode.QUERY_CONSUME_TIME_SPAN, {"topic": "Nope", "group": "G"})
     assert (resp.code, resp.remark) == (ResponseCode.TOPIC_NOT_EXIST, "topic[Nope] not exist")
 
