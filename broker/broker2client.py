@@ -9,7 +9,7 @@ from typing import Callable
 from remoting import fastjson
 from remoting.codes import MQVersion, RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_request
-from remoting.errors import RemotingTimeoutError
+from remoting.errors import RemotingSendRequestError, RemotingTimeoutError
 from store.message_store import MessageStore
 
 from .client_manager import ClientChannel, ConsumerManager
@@ -95,9 +95,17 @@ class Broker2Client:
         conn = ch.conn
         addr = getattr(conn, "remote_addr", "")
         request = make_request(code, dict(ext_fields) if ext_fields is not None else None, body)
+        was_open = not getattr(conn, "closed", False)
         try:
             answer = await conn.request(request, self.call_timeout)
-        except RemotingTimeoutError:
+        except (RemotingTimeoutError, RemotingSendRequestError) as e:
+            if isinstance(e, RemotingSendRequestError) and not (was_open and getattr(conn, "closed", False)):
+                log.warning("invoke consumer %s of %s failed: %s", client_id, group, e)
+                return _response(ResponseCode.SYSTEM_ERROR,
+                                 f"invoke consumer <{group}> <{client_id}> Exception: {send_failed_desc(addr)}")
+            # sent, then no answer; also when the channel closed meanwhile: a 4.9.7 server does not fail its
+            # waiting requests on a close (failFast is the client's only), so Java's answer is the timeout one
+            # (given here at once instead of at the end of the wait)
             return _response(ResponseCode.CONSUME_MSG_TIMEOUT,
                              f"consumer <{group}> <{client_id}> Timeout: {timeout_desc(addr, self.call_timeout)}")
         except Exception as e:  # noqa: BLE001 - Java: any other failure of invokeSync is a SYSTEM_ERROR remark

@@ -40,6 +40,9 @@ class Client:
 
     async def request(self, cmd, timeout):
         self.requests.append(cmd)
+        if self.answer == "close":
+            self.closed = True
+            raise RemotingSendRequestError(f"connection to {self.remote_addr} closed")
         if isinstance(self.answer, Exception):
             raise self.answer
         if self.answer is None:
@@ -140,6 +143,11 @@ def test_running_info_errors_as_java(env):
     assert resp.code == ResponseCode.SYSTEM_ERROR
     assert resp.remark.startswith("invoke consumer <G> <cid-1> Exception: org.apache.rocketmq.remoting.exception."
                                   "RemotingSendRequestException: send request to <10.0.0.7:40001> failed")
+    # the channel closes while the broker waits: Java's server keeps waiting and answers with the timeout
+    p.consumers.groups.clear()
+    join(p, "G", Client(answer="close"), "cid-1")
+    resp = call(p, RequestCode.GET_CONSUMER_RUNNING_INFO, ext)
+    assert resp.code == ResponseCode.CONSUME_MSG_TIMEOUT and resp.remark.startswith("consumer <G> <cid-1> Timeout: ")
 
 
 def test_a_silent_consumer_times_out_without_blocking_other_requests(env):
