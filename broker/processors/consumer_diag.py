@@ -323,7 +323,9 @@ class ConsumerDiagnosticsProcessor:
                 body["filterData"] = f"{h.consumerGroup}@{topic} is not online!"
             else:
                 body["subscriptionData"] = sub.to_json()
-                # ConsumerFilterManager keeps filter data of SQL92 subscriptions only: a tag one has none
+                # Java's ConsumerFilterManager keeps filter data of SQL92 subscriptions only, so a tag one
+                # prints "null"; there is no such manager here, and an SQL92 one prints "null" too (Java: its
+                # ConsumerFilterData as pretty JSON)
                 body["filterData"] = "null"
         if index < cq.min_offset() or index >= cq.max_offset():
             return make_response(req, ResponseCode.SUCCESS,
