@@ -46,6 +46,13 @@ class ConsumerOffsetManager:
     def groups_of_topic(self, topic: str) -> set[str]:
         return {k.split("@", 1)[1] for k in self.table if k.split("@", 1)[0] == topic}
 
+    def clone_offset(self, src_group: str, dest_group: str, topic: str) -> None:
+        """cloneOffset: the destination group gets a copy of the source group's offsets of `topic` (replacing
+        its own); nothing happens when the source has none."""
+        offsets = self.table.get(f"{topic}@{src_group}")
+        if offsets is not None:
+            self.table[f"{topic}@{dest_group}"] = dict(offsets)
+
     def offsets_of(self, group: str, topic: str) -> dict[int, int]:
         return dict(self.table.get(f"{topic}@{group}", {}))
 

@@ -96,7 +96,7 @@ class Broker:
                   TopicGroupAdminProcessor(b, self.store, self.topics, self.groups, self.is_slave),
                   OffsetAdminProcessor(self.store, self.offsets, self.schedule), QueueLockProcessor(),
                   ConsumerDiagnosticsProcessor(b, self.store, self.topics, self.consumers, self.producers,
-                                               self.offsets),
+                                               self.offsets, self.groups, settings.broker_addr),
                   StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure),
                   ConfigAdminProcessor(self.store, self.configuration, self._permission_changed), send]
         others.append(SlaveEndTransactionProcessor() if self.is_slave
