@@ -1,0 +1,207 @@
+"""Pieces the message/consumer/client subcommands share: Java's text forms (MQVersion names, UtilAll date
+formats, MessageQueue keys and order, toString()s of the bodies mqadmin prints) as pure functions, so the
+output can be checked without a broker (tests/unit/test_mqadmin_format.py)."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .cli import CommandError
+
+RETRY_PREFIX = "%RETRY%"
+TOOLS_CONSUMER_GROUP = "TOOLS_CONSUMER"
+JAVA_LONG_MAX = 2**63 - 1
+
+
+# ---------------------------------------------------------------- MQVersion
+
+def _version_names() -> list[str]:
+    """MQVersion.Version in ordinal order: 3.0.0's pre-releases, then a SNAPSHOT and a release per patch level."""
+    names = ["V3_0_0_SNAPSHOT", "V3_0_0_ALPHA1"] + [f"V3_0_0_BETA{i}" for i in range(1, 6)]
+    for i in range(6, 10):
+        names += [f"V3_0_0_BETA{i}_SNAPSHOT", f"V3_0_0_BETA{i}"]
+    names.append("V3_0_0_FINAL")
+    levels = [(3, 0, range(1, 16)), (3, 1, range(10)), (3, 2, range(10))]
+    levels += [(3, minor, range(1, 10)) for minor in range(3, 10)]
+    levels += [(major, minor, range(10)) for major in (4, 5) for minor in range(10)]
+    for major, minor, patches in levels:
+        for p in patches:
+            names += [f"V{major}_{minor}_{p}_SNAPSHOT", f"V{major}_{minor}_{p}"]
+    return names
+
+
+VERSION_NAMES = _version_names()
+
+
+def version_desc(value: int) -> str:
+    """MQVersion.getVersionDesc: the name of ordinal `value`, the newest name past the end."""
+    if value >= len(VERSION_NAMES):
+        return VERSION_NAMES[-1]
+    return VERSION_NAMES[value] if value >= 0 else str(value)
+
+
+# ---------------------------------------------------------------- dates and strings
+
+def front(s: str | None, size: int) -> str:
+    """UtilAll.frontStringAtLeast: the first `size` characters."""
+    if s is None:
+        return "null"
+    return s[:size]
+
+
+def java_bool(b: bool) -> str:
+    return "true" if b else "false"
+
+
+def java_str(v: Any) -> str:
+    """String.valueOf for the values printed with %s."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return java_bool(v)
+    return str(v)
+
+
+def format_date(ms: int) -> str:
+    """UtilAll.formatDate(new Date(ms), "yyyy-MM-dd HH:mm:ss"), local time."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+
+def human2(ms: int) -> str:
+    """UtilAll.timeMillisToHumanString2: yyyy-MM-dd HH:mm:ss,SSS (local time)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms // 1000)) + f",{ms % 1000:03d}"
+
+
+def human(ms: int) -> str:
+    """UtilAll.timeMillisToHumanString: yyyyMMddHHmmssSSS (local time)."""
+    return time.strftime("%Y%m%d%H%M%S", time.localtime(ms // 1000)) + f"{ms % 1000:03d}"
+
+
+def parse_date_ssss(s: str) -> int | None:
+    """UtilAll.parseDate(s, "yyyy-MM-dd#HH:mm:ss:SSS") in ms (local time); None if it does not parse."""
+    try:
+        d = dt.datetime.strptime(s, "%Y-%m-%d#%H:%M:%S:%f")
+    except ValueError:
+        return None
+    frac = s.rsplit(":", 1)[1]
+    return int(time.mktime(d.replace(microsecond=0).timetuple())) * 1000 + int(frac)
+
+
+def parse_timestamp(s: str, now_ms: int | None = None) -> int:
+    """The -b/-e/-s timestamp of printMsg and friends: milliseconds or yyyy-MM-dd#HH:mm:ss:SSS."""
+    s = s.strip()
+    try:
+        return int(s)
+    except ValueError:
+        pass
+    v = parse_date_ssss(s)
+    if v is None:
+        raise CommandError(f"Unparseable date: \"{s}\" (expected currentTimeMillis or yyyy-MM-dd#HH:mm:ss:SSS)")
+    return v
+
+
+def parse_long(s: str, what: str) -> int:
+    try:
+        return int(s.strip())
+    except ValueError:
+        raise CommandError(f'For input string: "{s}" ({what})') from None
+
+
+# ---------------------------------------------------------------- MessageQueue
+
+@dataclass(frozen=True, order=True)
+class MQ:
+    """A MessageQueue; field order gives Java's compareTo (topic, brokerName, queueId)."""
+    topic: str
+    broker_name: str
+    queue_id: int
+
+    def __str__(self) -> str:
+        return f"MessageQueue [topic={self.topic}, brokerName={self.broker_name}, queueId={self.queue_id}]"
+
+    def key(self) -> tuple:
+        """The fastjson object-key form remoting.fastjson writes and reads (fields alphabetical)."""
+        return (("brokerName", self.broker_name), ("queueId", self.queue_id), ("topic", self.topic))
+
+
+def mq_of(key: Any) -> MQ:
+    """A MessageQueue map key as remoting.fastjson.loads gives it (a tuple of pairs), or a dict."""
+    d = dict(key) if isinstance(key, tuple) else (key if isinstance(key, dict) else {})
+    if not d and isinstance(key, str):   # a JSON-string key: the stringified object
+        from remoting import fastjson
+        d = fastjson.loads(key)
+    return MQ(str(d.get("topic")), str(d.get("brokerName")), int(d.get("queueId", 0)))
+
+
+def mq_table(table: dict | None) -> dict[MQ, Any]:
+    return {mq_of(k): v for k, v in (table or {}).items()}
+
+
+# ---------------------------------------------------------------- bodies printed with toString / formatString
+
+def consume_directly_result(d: dict) -> str:
+    """ConsumeMessageDirectlyResult.toString."""
+    return (f"ConsumeMessageDirectlyResult [order={java_str(d.get('order', False))}, "
+            f"autoCommit={java_str(d.get('autoCommit', True))}, consumeResult={java_str(d.get('consumeResult'))}, "
+            f"remark={java_str(d.get('remark'))}, spentTimeMills={d.get('spentTimeMills', 0)}]")
+
+
+def process_queue_info(p: dict) -> str:
+    """ProcessQueueInfo.toString."""
+    g = p.get
+    return (f"ProcessQueueInfo [commitOffset={g('commitOffset', 0)}, cachedMsgMinOffset={g('cachedMsgMinOffset', 0)}, "
+            f"cachedMsgMaxOffset={g('cachedMsgMaxOffset', 0)}, cachedMsgCount={g('cachedMsgCount', 0)}, "
+            f"cachedMsgSizeInMiB={g('cachedMsgSizeInMiB', 0)}, "
+            f"transactionMsgMinOffset={g('transactionMsgMinOffset', 0)}, "
+            f"transactionMsgMaxOffset={g('transactionMsgMaxOffset', 0)}, "
+            f"transactionMsgCount={g('transactionMsgCount', 0)}, locked={java_str(g('locked', False))}, "
+            f"tryUnlockTimes={g('tryUnlockTimes', 0)}, lastLockTimestamp={human(int(g('lastLockTimestamp', 0)))}, "
+            f"droped={java_str(g('droped', False))}, lastPullTimestamp={human(int(g('lastPullTimestamp', 0)))}, "
+            f"lastConsumeTimestamp={human(int(g('lastConsumeTimestamp', 0)))}]")
+
+
+def _sub_string(sd: dict) -> str:
+    return java_str(sd.get("subString"))
+
+
+def running_info_text(info: dict) -> str:
+    """ConsumerRunningInfo.formatString. Properties come in key order (Java walks a Hashtable); the
+    subscription set, mq table and status table are sorted as Java's TreeSet/TreeMaps are."""
+    out = ["#Consumer Properties#\n"]
+    for k, v in sorted((info.get("properties") or {}).items()):
+        out.append(f"{java_str(k):<40}: {java_str(v)}\n")
+    out.append("\n\n#Consumer Subscription#\n")
+    subs = sorted(info.get("subscriptionSet") or [], key=lambda sd: f"{sd.get('topic')}@{sd.get('subString')}")
+    for i, sd in enumerate(subs, 1):
+        out.append(f"{i:03d} Topic: {java_str(sd.get('topic')):<40} "
+                   f"ClassFilter: {java_str(bool(sd.get('classFilterMode', False))):<8} "
+                   f"SubExpression: {_sub_string(sd)}\n")
+    mqs = sorted(mq_table(info.get("mqTable")).items())
+    out.append("\n\n#Consumer Offset#\n")
+    out.append(f"{'#Topic':<64}  {'#Broker Name':<32}  {'#QID':<4}  {'#Consumer Offset':<20}\n")
+    for mq, pq in mqs:
+        out.append(f"{mq.topic:<32}  {mq.broker_name:<32}  {mq.queue_id:<4}  {int(pq.get('commitOffset', 0)):<20}\n")
+    out.append("\n\n#Consumer MQ Detail#\n")
+    out.append(f"{'#Topic':<64}  {'#Broker Name':<32}  {'#QID':<4}  {'#ProcessQueueInfo':<20}\n")
+    for mq, pq in mqs:
+        out.append(f"{mq.topic:<64}  {mq.broker_name:<32}  {mq.queue_id:<4}  {process_queue_info(pq)}\n")
+    out.append("\n\n#Consumer RT&TPS#\n")
+    out.append(f"{'#Topic':<64}  {'#Pull RT':>14} {'#Pull TPS':>14} {'#Consume RT':>14} {'#ConsumeOK TPS':>14} "
+               f"{'#ConsumeFailed TPS':>18} {'#ConsumeFailedMsgsInHour':>25}\n")
+    for topic, st in sorted((info.get("statusTable") or {}).items()):
+        g = st.get
+        out.append(f"{topic:<32}  {float(g('pullRT', 0)):14.2f} {float(g('pullTPS', 0)):14.2f} "
+                   f"{float(g('consumeRT', 0)):14.2f} {float(g('consumeOKTPS', 0)):14.2f} "
+                   f"{float(g('consumeFailedTPS', 0)):18.2f} {int(g('consumeFailedMsgs', 0)):25d}\n")
+    if info.get("jstack") is not None:
+        out.append("\n\n#Consumer jstack#\n")
+        out.append(str(info["jstack"]))
+    return "".join(out)
+
+
+def send_result(status: str, msg_id: str, offset_msg_id: str, mq: MQ, queue_offset: int) -> str:
+    """SendResult.toString."""
+    return (f"SendResult [sendStatus={status}, msgId={msg_id}, offsetMsgId={offset_msg_id}, messageQueue={mq}, "
+            f"queueOffset={queue_offset}]")
