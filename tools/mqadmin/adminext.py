@@ -15,7 +15,7 @@ from store import message as m
 
 from .cli import CommandError
 from .client import AdminClient, AdminError
-from .msgfmt import JAVA_LONG_MAX, MQ, RETRY_PREFIX, mq_table
+from .msgfmt import JAVA_LONG_MAX, MQ, RETRY_PREFIX, connection_enums, mq_table
 
 QUERY_MAX = 64
 
@@ -74,7 +74,7 @@ async def consumer_connection(admin: AdminClient, group: str, addr: str | None =
         cc = body_json(await admin.ok(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, {"consumerGroup": group}))
     if not cc.get("connectionSet"):
         raise AdminError(ResponseCode.CONSUMER_NOT_ONLINE, "Not found the consumer group connection")
-    return cc
+    return connection_enums(cc)
 
 
 async def running_info(admin: AdminClient, group: str, client_id: str, jstack: bool) -> dict | None:

@@ -186,12 +186,14 @@ async def consumer_status(ctx: Ctx) -> None:
     infos: dict[str, dict] = {}
     sys.stdout.write(f"{'#Index':<10} {'#ClientId':<40} {'#Version':<20} #ConsumerRunningInfoFile\n")
     i = 1
+    failed = []
     for conn in cc.get("connectionSet") or []:
         cid = str(conn.get("clientId"))
         try:
             info = await ax.running_info(ctx.admin, group, cid, jstack)
         except CommandError as e:   # Java prints the stack trace and goes on with the next client
-            print(f"{cid}: {e}", file=sys.stderr)
+            print(f"get the running info of {cid} failed: {e}", file=sys.stderr)
+            failed.append(cid)
             continue
         if info is None:
             continue
@@ -216,6 +218,11 @@ async def consumer_status(ctx: Ctx) -> None:
                 sys.stdout.write(analyze_process_queue(cid, info))
         else:
             sys.stdout.write("\n\nWARN: Different subscription in the same group of consumer!!!")
+    if failed:
+        # Java prints each failure's stack trace and exits 0; a script needs to see that clients did not answer
+        sys.stdout.flush()
+        raise CommandError(f"{len(failed)} of {len(cc.get('connectionSet') or [])} consumers did not answer the "
+                           f"running info request: {', '.join(failed)}")
 
 
 # ---------------------------------------------------------------- cloneGroupOffset
@@ -236,6 +243,11 @@ async def clone_group_offset(ctx: Ctx) -> None:
 
 
 # ---------------------------------------------------------------- resetOffsetByTime / skipAccumulatedMessage
+
+# Java takes the old path (offsets written with UPDATE_CONSUMER_OFFSET) when no consumer is online; a broker
+# without INVOKE_BROKER_TO_RESET_OFFSET (never a 4.9.7 Java one) gets the old path as well
+OLD_PATH_CODES = (ResponseCode.CONSUMER_NOT_ONLINE, ResponseCode.REQUEST_CODE_NOT_SUPPORTED)
+
 
 def format_reset(table: dict[MQ, int]) -> str:
     out = [f"{'#brokerName':<40}  {'#queueId':<40}  {'#offset':<40}\n"]
@@ -279,7 +291,7 @@ async def reset_offset_by_time(ctx: Ctx) -> None:
     try:
         table = await ax.reset_offset_by_time(ctx.admin, topic, group, timestamp, force, ctx.has("c"))
     except AdminError as e:
-        if e.code != ResponseCode.CONSUMER_NOT_ONLINE:
+        if e.code not in OLD_PATH_CODES:
             raise
         # ResetOffsetByTimeOldCommand.resetOffset
         rows = await ax.reset_offset_old(ctx.admin, group, topic, timestamp, force)
@@ -300,7 +312,7 @@ async def skip_accumulated(ctx: Ctx) -> None:
     try:
         table = await ax.reset_offset_by_time(ctx.admin, topic, group, -1, force)
     except AdminError as e:
-        if e.code != ResponseCode.CONSUMER_NOT_ONLINE:
+        if e.code not in OLD_PATH_CODES:
             raise
         sys.stdout.write(format_rollback(await ax.reset_offset_old(ctx.admin, group, topic, -1, force)))
         return

@@ -16,9 +16,10 @@ from store import message as m
 
 from .cli import CommandError
 from .client import AdminClient, AdminError
-from .msgfmt import MQ, send_result
+from .msgfmt import MQ, java_hashset_order, send_result
 
 PERM_READ, PERM_WRITE = 4, 2
+DEFAULT_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS = "TBW102", 4
 FLAG_SUBSCRIPTION = 0x4
 
 
@@ -60,12 +61,12 @@ def write_queues(route: TopicRouteData, topic: str) -> list[tuple[MQ, str]]:
 
 
 def read_queues(route: TopicRouteData, topic: str) -> list[MQ]:
-    """topicRouteData2TopicSubscribeInfo: the readable queues."""
+    """topicRouteData2TopicSubscribeInfo: the readable queues, in the order of Java's HashSet of them."""
     out = []
     for qd in route.queueDatas:
         if qd.perm & PERM_READ:
             out += [MQ(topic, qd.brokerName, i) for i in range(qd.readQueueNums)]
-    return sorted(out)
+    return java_hashset_order(out)
 
 
 def broker_addr(route: TopicRouteData, broker_name: str, master_only: bool = False) -> str:
@@ -114,9 +115,18 @@ class Producer:
             try:
                 self.routes[topic] = await self.admin.route(topic)
             except AdminError as e:
-                if e.code == ResponseCode.TOPIC_NOT_EXIST:
+                if e.code != ResponseCode.TOPIC_NOT_EXIST:
+                    raise
+                # a topic without a route is sent through TBW102's brokers, which create it (the Java producer
+                # does so with at most defaultTopicQueueNums = 4 queues per broker)
+                try:
+                    default = await self.admin.route(DEFAULT_TOPIC)
+                except AdminError:
                     raise CommandError(f"No route info of this topic: {topic}") from None
-                raise
+                for qd in default.queueDatas:
+                    qd.writeQueueNums = min(qd.writeQueueNums, DEFAULT_TOPIC_QUEUE_NUMS)
+                    qd.readQueueNums = min(qd.readQueueNums, DEFAULT_TOPIC_QUEUE_NUMS)
+                self.routes[topic] = default
         qs = write_queues(self.routes[topic], topic)
         if not qs:
             raise CommandError(f"No route info of this topic: {topic}")

@@ -126,6 +126,29 @@ class MQ:
         return (("brokerName", self.broker_name), ("queueId", self.queue_id), ("topic", self.topic))
 
 
+def mq_hash(mq: MQ) -> int:
+    """MessageQueue.hashCode (brokerName, queueId, topic with prime 31), as a 32-bit value."""
+    from store.message import java_string_hash
+    h = 1
+    h = (31 * h + java_string_hash(mq.broker_name)) & 0xFFFFFFFF
+    h = (31 * h + mq.queue_id) & 0xFFFFFFFF
+    return (31 * h + java_string_hash(mq.topic)) & 0xFFFFFFFF
+
+
+def java_hashset_order(mqs: list[MQ]) -> list[MQ]:
+    """Iteration order of a java.util.HashSet the queues were added to in this order (bucket of the spread
+    hash in a table grown at 3/4 load, insertion order within a bucket)."""
+    cap = 16
+    while len(mqs) > cap * 3 // 4:
+        cap *= 2
+    pos = {q: i for i, q in enumerate(mqs)}
+
+    def bucket(q: MQ) -> int:
+        h = mq_hash(q)
+        return (h ^ (h >> 16)) & (cap - 1)
+    return sorted(mqs, key=lambda q: (bucket(q), pos[q]))
+
+
 def mq_of(key: Any) -> MQ:
     """A MessageQueue map key as remoting.fastjson.loads gives it (a tuple of pairs), or a dict."""
     d = dict(key) if isinstance(key, tuple) else (key if isinstance(key, dict) else {})
@@ -137,6 +160,34 @@ def mq_of(key: Any) -> MQ:
 
 def mq_table(table: dict | None) -> dict[MQ, Any]:
     return {mq_of(k): v for k, v in (table or {}).items()}
+
+
+# ---------------------------------------------------------------- enums
+
+CONSUME_TYPES = ("CONSUME_ACTIVELY", "CONSUME_PASSIVELY")
+MESSAGE_MODELS = ("BROADCASTING", "CLUSTERING")
+CONSUME_FROM = ("CONSUME_FROM_LAST_OFFSET", "CONSUME_FROM_LAST_OFFSET_AND_FROM_MIN_WHEN_BOOT_FIRST",
+                "CONSUME_FROM_MIN_OFFSET", "CONSUME_FROM_MAX_OFFSET", "CONSUME_FROM_FIRST_OFFSET",
+                "CONSUME_FROM_TIMESTAMP")
+
+
+def enum_name(v: Any, names: tuple[str, ...]) -> str:
+    """A Java enum as fastjson reads it: its name, or its ordinal (some peers write ordinals)."""
+    if isinstance(v, bool) or v is None:
+        return java_str(v)
+    if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+        i = int(v)
+        return names[i] if 0 <= i < len(names) else str(v)
+    return str(v)
+
+
+def connection_enums(cc: dict) -> dict:
+    """A ConsumerConnection with its consumeType / messageModel / consumeFromWhere as enum names."""
+    cc = dict(cc)
+    cc["consumeType"] = enum_name(cc.get("consumeType"), CONSUME_TYPES)
+    cc["messageModel"] = enum_name(cc.get("messageModel"), MESSAGE_MODELS)
+    cc["consumeFromWhere"] = enum_name(cc.get("consumeFromWhere"), CONSUME_FROM)
+    return cc
 
 
 # ---------------------------------------------------------------- bodies printed with toString / formatString
