@@ -154,9 +154,13 @@ async def _consumed(admin, msg: m.StoredMessage, group: str) -> bool:
 async def print_found(ctx: Ctx, msg: m.StoredMessage) -> None:
     sys.stdout.write(message_detail(msg, write_body(msg)))
     sys.stdout.flush()
+    await _track(ctx, msg)
+
+
+async def _track(ctx: Ctx, msg: m.StoredMessage) -> None:
     try:
         sys.stdout.write(await track_text(ctx.admin, msg))
-    except CommandError as e:   # Java prints the stack trace of a failed track and goes on
+    except Exception as e:  # noqa: BLE001 - Java prints the stack trace of a failed track and goes on
         print(f"messageTrackDetail failed: {e}", file=sys.stderr)
 
 
@@ -218,10 +222,7 @@ async def query_msg_by_unique_key(ctx: Ctx) -> None:
     for i, msg in enumerate(found if ctx.has("a") else found[:1]):
         sys.stdout.write(message_detail(msg, write_body(msg, f"_{i}" if i else ""), with_offset_id=False))
         sys.stdout.flush()
-        try:
-            sys.stdout.write(await track_text(ctx.admin, msg))
-        except CommandError as e:
-            print(f"messageTrackDetail failed: {e}", file=sys.stderr)
+        await _track(ctx, msg)
 
 
 async def query_msg_by_key(ctx: Ctx) -> None:
