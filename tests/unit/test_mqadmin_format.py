@@ -226,3 +226,21 @@ def test_stats_all_rows():
     assert stats_cmds.format_no_consumer_row("T", 2, 9) == "%-64s  %-64s %12d %11.2f %11s %14d %14s\n" % (
         "T", "", 0, 2, "", 9, "NO_CONSUMER")
     assert stats_cmds.sum_24h({"statsDay": {"sum": 0}, "statsHour": {"sum": 4}, "statsMinute": {"sum": 1}}) == 4
+
+
+def test_consumer_status_analysis():
+    now = T0 + 10 * 60 * 1000
+    props = {"PROP_CONSUME_TYPE": "CONSUME_PASSIVELY", "PROP_CONSUMER_START_TIMESTAMP": str(T0)}
+    sub_a = [{"topic": "T", "subString": "*"}]
+    a = {"properties": props, "subscriptionSet": sub_a}
+    b = {"properties": props, "subscriptionSet": [{"topic": "T", "subString": "TagA"}]}
+    assert consumer_cmds.analyze_subscription({"a": a, "b": dict(a)}, now)
+    assert not consumer_cmds.analyze_subscription({"a": a, "b": b}, now)
+    assert consumer_cmds.analyze_subscription({"a": a, "b": b}, T0 + 1000)       # just started: not judged
+    assert not consumer_cmds.analyze_subscription({"a": {"properties": props, "subscriptionSet": []}}, now)
+    info = fastjson.loads(b'{"properties":{"PROP_CONSUME_TYPE":"CONSUME_PASSIVELY"},"mqTable":{'
+                          b'{"brokerName":"b","queueId":0,"topic":"T"}:{"cachedMsgCount":3,"lastConsumeTimestamp":0}}}')
+    assert consumer_cmds.analyze_process_queue("c1", info, 70000) == (
+        "c1 MessageQueue [topic=T, brokerName=b, queueId=0] can't consume for a while, maybe blocked, 70000ms\n")
+    info["properties"]["PROP_CONSUME_ORDERLY"] = "true"
+    assert consumer_cmds.analyze_process_queue("c1", info, 70000).endswith("can't lock for a while, 70000ms\n")

@@ -142,34 +142,55 @@ async def consumer_connection(ctx: Ctx) -> None:
 
 # ---------------------------------------------------------------- consumerStatus
 
-def analyze_subscription(infos: dict[str, dict]) -> bool:
-    """ConsumerRunningInfo.analyzeSubscription: every client subscribes the same (topic, expression) set."""
-    subs = [sorted((sd.get("topic"), sd.get("subString")) for sd in (i.get("subscriptionSet") or []))
-            for i in infos.values()]
-    return all(s == subs[0] for s in subs)
+def _is_push(info: dict) -> bool:
+    return str((info.get("properties") or {}).get("PROP_CONSUME_TYPE")) in ("CONSUME_PASSIVELY", "1")
+
+
+def _subs(info: dict) -> list:
+    return sorted((str(sd.get("topic")), str(sd.get("subString"))) for sd in (info.get("subscriptionSet") or []))
+
+
+def analyze_subscription(infos: dict[str, dict], now_ms: int | None = None) -> bool:
+    """ConsumerRunningInfo.analyzeSubscription: a push group started over 2 minutes ago must have one and the
+    same non-empty subscription on every client (clients in clientId order)."""
+    first = next(iter(infos.values()))
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    try:
+        started = int((first.get("properties") or {}).get("PROP_CONSUMER_START_TIMESTAMP", now))
+    except ValueError:
+        started = now
+    if not (_is_push(first) and now - started > 2 * 60 * 1000):
+        return True
+    prev = first
+    for info in infos.values():
+        if _subs(info) != _subs(prev):
+            return False
+        prev = info
+    return bool(_subs(prev))
 
 
 def analyze_rebalance(infos: dict[str, dict]) -> bool:
-    return True
+    return True   # as Java's
 
 
-def analyze_process_queue(client_id: str, info: dict) -> str:
-    """analyzeProcessQueue: for an orderly consumer, queues it holds but has not locked or that wait for pulls."""
-    props = info.get("properties") or {}
-    orderly = str(props.get("PROP_CONSUME_ORDERLY", "false")).lower() == "true"
-    push = str(props.get("PROP_CONSUME_TYPE")) == "CONSUME_PASSIVELY"
-    now = int(time.time() * 1000)
+def analyze_process_queue(client_id: str, info: dict, now_ms: int | None = None) -> str:
+    """analyzeProcessQueue: for a push consumer, orderly queues it cannot lock (or unlock), other queues whose
+    cached messages wait for over a minute."""
+    if not _is_push(info):
+        return ""
+    orderly = str((info.get("properties") or {}).get("PROP_CONSUME_ORDERLY", "false")).lower() == "true"
+    now = int(time.time() * 1000) if now_ms is None else now_ms
     out = []
     for mq, pq in sorted(mq_table(info.get("mqTable")).items()):
-        if orderly and push:
+        if orderly:
             if not pq.get("locked"):
                 out.append(f"{client_id} {mq} can't lock for a while, {now - int(pq.get('lastLockTimestamp', 0))}ms\n")
             elif pq.get("droped") and int(pq.get("tryUnlockTimes", 0)) > 0:
-                out.append(f"{client_id} {mq} unlock {pq.get('tryUnlockTimes')} times, still failed\n")
-        elif push:
+                out.append(f"{client_id} {mq} unlock {int(pq.get('tryUnlockTimes'))} times, still failed\n")
+        else:
             diff = now - int(pq.get("lastConsumeTimestamp", 0))
             if diff > 60 * 1000 and int(pq.get("cachedMsgCount", 0)) > 0:
-                out.append(f"{client_id} {mq} not consumed for a while, maybe blocked, {diff}ms\n")
+                out.append(f"{client_id} {mq} can't consume for a while, maybe blocked, {diff}ms\n")
     return "".join(out)
 
 
