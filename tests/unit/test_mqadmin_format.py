@@ -244,3 +244,31 @@ def test_consumer_status_analysis():
         "c1 MessageQueue [topic=T, brokerName=b, queueId=0] can't consume for a while, maybe blocked, 70000ms\n")
     info["properties"]["PROP_CONSUME_ORDERLY"] = "true"
     assert consumer_cmds.analyze_process_queue("c1", info, 70000).endswith("can't lock for a while, 70000ms\n")
+
+
+MINE = ("queryMsgById queryMsgByKey queryMsgByUniqueKey queryMsgByOffset queryMsgTraceById printMsg printMsgByQueue "
+        "sendMsgStatus brokerConsumeStats producerConnection consumerConnection consumerProgress consumerStatus "
+        "cloneGroupOffset producer resetOffsetByTime skipAccumulatedMessage startMonitoring statsAll allocateMQ "
+        "checkMsgSendRT clusterRT queryCq sendMessage consumeMessage").split()
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_option_specs_match_apache_help(name):
+    """Each option (short, long, argument, description, required) as Apache 4.9.7's `mqadmin help <name>`."""
+    import re
+    from pathlib import Path
+
+    from tools.mqadmin import cli
+    from tools.mqadmin.registry import commands
+    cmd = commands()[name]
+    golden = (Path(__file__).parents[1] / "golden" / "mqadmin-4.9.7" / "help" / f"{name}.txt").read_text()
+    opt_lines = [x for x in golden.splitlines() if x.startswith(" -")]
+    opts = cli.all_options(cmd)
+    assert len(opt_lines) == len(opts)
+    for o in opts:
+        head = f" -{o.short},--{o.long}" + (" <arg>" if o.has_arg else "")
+        hit = [x for x in opt_lines if x.startswith(head + " ") and x[len(head):].strip() == o.desc]
+        assert hit, (o, opt_lines)
+    usage = " ".join(x.strip() for x in golden.splitlines() if not x.startswith(" -"))
+    required = set(re.findall(r"(?:^|\s)-(\w)(?= <arg>|\s|$)", re.sub(r"\[[^\]]*\]", "", usage)))
+    assert required == {o.short for o in opts if o.required}

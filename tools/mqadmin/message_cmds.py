@@ -196,9 +196,8 @@ async def query_msg_by_id(ctx: Ctx) -> None:
             for msg_id in ids:
                 msg = await ax.view_message(ctx.admin, msg_id)
                 sys.stdout.write(f"prepare resend msg. originalMsgId={msg_id}")
-                props = msg.props
-                props.pop("UNIQ_KEY", None)
-                result = await p.send(msg.topic, msg.decompressed_body(), props=props)
+                # DefaultMQProducer.send(MessageExt): the stored properties go again, UNIQ_KEY included
+                result = await p.send(msg.topic, msg.decompressed_body(), props=msg.props)
                 sys.stdout.write(str(result))
         finally:
             await p.shutdown()
