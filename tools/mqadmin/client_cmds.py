@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 import sys
 import time
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,7 +30,6 @@ async def producer_connection(ctx: Ctx) -> None:
     route = await ctx.admin.route(topic)
     if not route.brokerDatas:
         raise CommandError("Not found the producer group connection")
-    import random
     addr = ax.select_addr(random.choice(route.brokerDatas))
     body = {}
     if addr:

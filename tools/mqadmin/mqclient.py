@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from remoting import fastjson
 from remoting.bodies import TopicRouteData
-from remoting.codes import CURRENT_VERSION, RequestCode, ResponseCode
+from remoting.codes import RequestCode, ResponseCode
 from store import message as m
 
 from .cli import CommandError
@@ -106,6 +106,8 @@ class Producer:
     ids: UniqIds = field(default_factory=UniqIds)
     routes: dict[str, TopicRouteData] = field(default_factory=dict)
     brokers: set[str] = field(default_factory=set)
+    # round robin over the write queues from a random start (MQFaultStrategy without latency fault)
+    rr: itertools.count = field(default_factory=lambda: itertools.count(int.from_bytes(os.urandom(2), "big")))
 
     def __post_init__(self) -> None:
         self.client_id = client_id(self.instance)
@@ -160,7 +162,7 @@ class Producer:
                     raise CommandError(f"The message queue {mq} is not writable or does not exist")
                 addr = hit[0]
             else:
-                mq, addr = qs[next(self._rr) % len(qs)]
+                mq, addr = qs[next(self.rr) % len(qs)]
         p = dict(props or {})
         if keys:
             p["KEYS"] = keys
@@ -176,12 +178,6 @@ class Producer:
         if status is None:
             raise AdminError(resp.code, resp.remark)
         return SendResult(status, uniq, resp.ext("msgId", ""), mq, int(resp.ext("queueOffset", "0") or 0))
-
-    @property
-    def _rr(self):
-        if not hasattr(self, "_counter"):
-            self._counter = itertools.count(int.from_bytes(os.urandom(2), "big"))
-        return self._counter
 
 
 # ---------------------------------------------------------------- pulling
@@ -250,7 +246,3 @@ async def max_offset(admin: AdminClient, addr: str, mq: MQ) -> int:
 
 async def search_offset(admin: AdminClient, addr: str, mq: MQ, timestamp: int) -> int:
     return await queue_offset(admin, addr, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, mq, timestamp)
-
-
-def version() -> int:
-    return int(CURRENT_VERSION)
