@@ -96,7 +96,8 @@ def test_running_info_format_string():
     text = msgfmt.running_info_text(info)
     lines = text.split("\n")
     assert lines[0] == "#Consumer Properties#"
-    assert lines[1] == "%-40s: %s" % ("PROP_CLIENT_VERSION", "V4_9_7")
+    assert lines[1:3] == ["%-40s: %s" % ("PROP_CONSUME_TYPE", "CONSUME_PASSIVELY"),
+                          "%-40s: %s" % ("PROP_CLIENT_VERSION", "V4_9_7")]
     assert "%03d Topic: %-40s ClassFilter: %-8s SubExpression: %s" % (1, "T", "false", "*") in lines
     assert "%-32s  %-32s  %-4d  %-20d" % ("T", "b", 0, 3) in lines
     assert lines.index("%-32s  %-32s  %-4d  %-20d" % ("T", "b", 0, 3)) < lines.index(
@@ -272,3 +273,21 @@ def test_option_specs_match_apache_help(name):
     usage = " ".join(x.strip() for x in golden.splitlines() if not x.startswith(" -"))
     required = set(re.findall(r"(?:^|\s)-(\w)(?= <arg>|\s|$)", re.sub(r"\[[^\]]*\]", "", usage)))
     assert required == {o.short for o in opts if o.required}
+
+
+def test_properties_order_of_a_running_info_as_jdk17_prints_it():
+    # the order a 4.9.7 mqadmin on JDK 17 printed a C++ 1.x consumer's running info properties in
+    java = ["PROP_CONSUMER_START_TIMESTAMP", "PROP_CONSUME_TYPE", "PROP_CONSUMEORDERLY", "PROP_CLIENT_VERSION",
+            "PROP_NAMESERVER_ADDR", "PROP_THREADPOOL_CORE_SIZE"]
+    assert msgfmt.java_properties_order(sorted(java)) == java    # the client (jsoncpp) writes them sorted
+
+
+def test_message_track_descriptions_of_client_errors():
+    from tools.mqadmin.adminext import ROUTE_FRAME, ClientError
+    e = ClientError(17, "No topic route info in name server for the topic: %RETRY%G\nSee http://x for further details.",
+                    ROUTE_FRAME)
+    assert e.java_desc() == ("org.apache.rocketmq.client.exception.MQClientException: CODE: 17  DESC: No topic route "
+                             "info in name server for the topic: %RETRY%G\nSee http://x for further details., "
+                             + ROUTE_FRAME)
+    assert ClientError(206, "Not found", "f").java_desc().endswith(
+        "DESC: Not found\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/, f")

@@ -15,9 +15,33 @@ from store import message as m
 
 from .cli import CommandError
 from .client import AdminClient, AdminError
-from .msgfmt import JAVA_LONG_MAX, MQ, RETRY_PREFIX, connection_enums, mq_table
+from .msgfmt import JAVA_LONG_MAX, MQ, RETRY_PREFIX, connection_enums, java_hashset_order, mq_table
 
 QUERY_MAX = 64
+_IMPL = "org.apache.rocketmq.tools.admin.DefaultMQAdminExtImpl"
+ROUTE_FRAME = "org.apache.rocketmq.client.impl.MQClientAPIImpl.getTopicRouteInfoFromNameServer(MQClientAPIImpl.java:1419)"
+
+
+class ClientError(AdminError):
+    """An error Java raises as MQClientException (not MQBrokerException); `frame` is where Java raises it, for the
+    places that print RemotingHelper.exceptionSimpleDesc (queryMsgById's MessageTrack)."""
+
+    def __init__(self, code: int, remark: str | None, frame: str) -> None:
+        super().__init__(code, remark)
+        self.frame = frame
+
+    def java_desc(self) -> str:
+        msg = f"CODE: {self.code}  DESC: {self.remark}"
+        if "\nSee " not in msg:   # FAQUrl.attachDefaultURL
+            msg += "\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/"
+        return f"org.apache.rocketmq.client.exception.MQClientException: {msg}, {self.frame}"
+
+
+async def route(admin: AdminClient, topic: str) -> TopicRouteData:
+    try:
+        return await admin.route(topic)
+    except AdminError as e:
+        raise ClientError(e.code, e.remark, ROUTE_FRAME) from None
 
 
 def select_addr(bd: BrokerData) -> str | None:
@@ -38,49 +62,52 @@ def body_json(resp: RemotingCommand) -> dict:
 
 
 async def group_route(admin: AdminClient, group: str) -> TopicRouteData:
-    return await admin.route(RETRY_PREFIX + group)
+    return await route(admin, RETRY_PREFIX + group)
 
 
 async def consume_stats(admin: AdminClient, group: str, topic: str | None = None) -> tuple[dict[MQ, dict], float]:
     """examineConsumeStats: GET_CONSUME_STATS to every broker of the group's retry topic; the merged
     offset table and the summed TPS. No offsets at all is CONSUMER_NOT_ONLINE as in Java."""
-    route = await group_route(admin, group)
+    rd = await group_route(admin, group)
     table: dict[MQ, dict] = {}
     tps = 0.0
     ext = {"consumerGroup": group}
     if topic:
         ext["topic"] = topic
-    for bd in route.brokerDatas:
+    for bd in rd.brokerDatas:
         addr = select_addr(bd)
         if addr:
             d = body_json(await admin.ok(addr, RequestCode.GET_CONSUME_STATS, ext, timeout=admin.timeout * 3))
             table.update(mq_table(d.get("offsetTable")))
             tps += float(d.get("consumeTps", 0) or 0)
     if not table:
-        raise AdminError(ResponseCode.CONSUMER_NOT_ONLINE, "Not found the consumer group consume stats, because "
-                         "return offset table is empty, maybe the consumer not consume any message")
+        raise ClientError(ResponseCode.CONSUMER_NOT_ONLINE, "Not found the consumer group consume stats, because "
+                          "return offset table is empty, maybe the consumer not consume any message",
+                          f"{_IMPL}.examineConsumeStats(DefaultMQAdminExtImpl.java:323)")
     return table, tps
 
 
 async def consumer_connection(admin: AdminClient, group: str, addr: str | None = None) -> dict:
     """examineConsumerConnectionInfo: GET_CONSUMER_CONNECTION_LIST to one broker of the retry topic (or `addr`)."""
+    given = addr is not None
     if addr is None:
-        route = await group_route(admin, group)
-        if not route.brokerDatas:
-            raise AdminError(ResponseCode.CONSUMER_NOT_ONLINE, "Not found the consumer group connection")
-        addr = select_addr(random.choice(route.brokerDatas))
+        rd = await group_route(admin, group)
+        if not rd.brokerDatas:
+            raise CommandError("the group's retry topic has no broker")
+        addr = select_addr(random.choice(rd.brokerDatas))
     cc: dict = {}
     if addr:
         cc = body_json(await admin.ok(addr, RequestCode.GET_CONSUMER_CONNECTION_LIST, {"consumerGroup": group}))
     if not cc.get("connectionSet"):
-        raise AdminError(ResponseCode.CONSUMER_NOT_ONLINE, "Not found the consumer group connection")
+        raise ClientError(ResponseCode.CONSUMER_NOT_ONLINE, "Not found the consumer group connection",
+                          f"{_IMPL}.examineConsumerConnectionInfo(DefaultMQAdminExtImpl.java:{387 if given else 372})")
     return connection_enums(cc)
 
 
 async def running_info(admin: AdminClient, group: str, client_id: str, jstack: bool) -> dict | None:
     """getConsumerRunningInfo: GET_CONSUMER_RUNNING_INFO through the first broker of the retry topic."""
-    route = await group_route(admin, group)
-    for bd in route.brokerDatas:
+    rd = await group_route(admin, group)
+    for bd in rd.brokerDatas:
         addr = select_addr(bd)
         if addr:
             ext = {"consumerGroup": group, "clientId": client_id, "jstackEnable": "true" if jstack else "false"}
@@ -116,7 +143,7 @@ async def reset_offset_by_time(admin: AdminClient, topic: str, group: str, times
         if resp.code != ResponseCode.SUCCESS or resp.body is None:
             raise AdminError(resp.code, resp.remark)
         out.update({mq: int(v) for mq, v in mq_table(body_json(resp).get("offsetTable")).items()})
-    return out
+    return {mq: out[mq] for mq in java_hashset_order(list(out))}   # Java prints its HashMap
 
 
 async def reset_offset_old(admin: AdminClient, group: str, topic: str, timestamp: int,

@@ -109,6 +109,8 @@ async def track_text(admin, msg: m.StoredMessage) -> str:
         kind, desc = "UNKNOWN", None
         try:
             cc = await ax.consumer_connection(admin, group)
+        except ax.ClientError as e:
+            desc = e.java_desc()
         except AdminError as e:
             if e.code == ResponseCode.CONSUMER_NOT_ONLINE:
                 kind = "NOT_ONLINE"
@@ -121,6 +123,11 @@ async def track_text(admin, msg: m.StoredMessage) -> str:
             elif cc.get("consumeType") == "CONSUME_PASSIVELY":
                 try:
                     consumed = await _consumed(admin, msg, group)
+                except ax.ClientError as e:
+                    if e.code == ResponseCode.CONSUMER_NOT_ONLINE:
+                        kind = "NOT_ONLINE"
+                    desc = f"CODE:{e.code} DESC:{e.remark}"
+                    consumed = None
                 except AdminError as e:
                     if e.code == ResponseCode.CONSUMER_NOT_ONLINE:
                         kind = "NOT_ONLINE"
@@ -212,7 +219,7 @@ async def query_msg_by_unique_key(ctx: Ctx) -> None:
         # consumeMessageDirectly(group, client, topic, msgId): an offset id is used as is, a unique key is looked up
         try:
             msg = await ax.view_message(ctx.admin, msg_id)
-        except CommandError:
+        except Exception:  # noqa: BLE001 - as Java: any failure of the offset-id reading means "a unique key"
             msg = (await ax.query_message(ctx.admin, topic, msg_id, 32, unique=True))[0]
         sys.stdout.write(await consume_directly(ctx, ctx.get("g"), ctx.get("d"), msg))
         return

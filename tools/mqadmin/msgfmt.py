@@ -217,12 +217,28 @@ def _sub_string(sd: dict) -> str:
     return java_str(sd.get("subString"))
 
 
+def java_properties_order(keys: list[str]) -> list[str]:
+    """Iteration order of a java.util.Properties on JDK 9+ (a ConcurrentHashMap of initial capacity 8, i.e. a
+    16-bucket table grown when 3/4 full): by bucket of the spread hash, insertion order within a bucket
+    (bins split on a resize may come out in another order; ConsumerRunningInfo has a dozen properties)."""
+    from store.message import java_string_hash
+    cap = 16
+    while len(keys) >= cap * 3 // 4:
+        cap *= 2
+    pos = {k: i for i, k in enumerate(keys)}
+
+    def bucket(k: str) -> int:
+        h = java_string_hash(k) & 0xFFFFFFFF
+        return ((h ^ (h >> 16)) & 0x7FFFFFFF) & (cap - 1)
+    return sorted(pos, key=lambda k: (bucket(k), pos[k]))
+
+
 def running_info_text(info: dict) -> str:
-    """ConsumerRunningInfo.formatString. Properties come in key order (Java walks a Hashtable); the
-    subscription set, mq table and status table are sorted as Java's TreeSet/TreeMaps are."""
+    """ConsumerRunningInfo.formatString. Properties in java.util.Properties order; the subscription set, mq table and status table sorted as Java's TreeSet/TreeMaps are."""
     out = ["#Consumer Properties#\n"]
-    for k, v in sorted((info.get("properties") or {}).items()):
-        out.append(f"{java_str(k):<40}: {java_str(v)}\n")
+    props = info.get("properties") or {}
+    for k in java_properties_order([str(x) for x in props]):
+        out.append(f"{k:<40}: {java_str(props[k])}\n")
     out.append("\n\n#Consumer Subscription#\n")
     subs = sorted(info.get("subscriptionSet") or [], key=lambda sd: f"{sd.get('topic')}@{sd.get('subString')}")
     for i, sd in enumerate(subs, 1):
