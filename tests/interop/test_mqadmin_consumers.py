@@ -27,6 +27,17 @@ def run(*args: str, ns) -> str:
     return out.stdout
 
 
+def newer(*args: str, ns) -> str | None:
+    """A subcommand whose request code the broker may not serve yet: its output, or None when the broker
+    answered REQUEST_CODE_NOT_SUPPORTED (then the command must still fail cleanly)."""
+    out = mqadmin(*args, "-n", ns.addr)
+    assert "Traceback" not in out.stderr
+    if out.returncode != 0 and "not supported" in out.stderr:
+        return None
+    assert out.returncode == 0, (args, out.stdout, out.stderr)
+    return out.stdout
+
+
 def progress(ns, group: str) -> tuple[list[list[str]], int]:
     """consumerProgress -g: the queue rows (split on blanks) and the Diff Total."""
     lines = run("consumerProgress", "-g", group, ns=ns).splitlines()
@@ -89,6 +100,9 @@ async def test_mqadmin_with_a_live_cpp_client(cluster, tmp_path):
         assert resp.code == ResponseCode.SUCCESS
         line = run("producerConnection", "-g", "PID_live", "-t", TOPIC, ns=ns).splitlines()[0]
         assert line.split()[:2] == ["0001", "10.9.8.7@live"] and line.split()[-1] == "V4_9_7"
+        out = newer("producer", "-b", br.addr, ns=ns)
+        if out is not None:
+            assert "producer group (PID_live) instance : clientId=10.9.8.7@live," in out
     finally:
         await client.close()
 
@@ -106,6 +120,17 @@ async def test_mqadmin_with_a_live_cpp_client(cluster, tmp_path):
         groups = run("consumerProgress", ns=ns).splitlines()
         row = next(x.split() for x in groups if x.startswith("CID_adm "))
         assert row[1] == "1" and row[3:5] == ["PUSH", "CLUSTERING"] and row[-1] == "0"
+        # with the client's running info (GET_CONSUMER_RUNNING_INFO through the broker) when the broker has it
+        client_id = out[1].split()[0]
+        ips = run("consumerProgress", "-g", "CID_adm", "-s", "true", ns=ns).splitlines()
+        assert ips[0].split()[-4:] == ["#Client", "IP", "#Diff", "#LastTime"] and len(ips) >= 8
+        status = newer("consumerStatus", "-g", "CID_adm", "-i", client_id, ns=ns)
+        if status is not None:
+            assert status.startswith("#Consumer Properties#\n") and "#Consumer MQ Detail#" in status
+            assert all(client_id.split("@")[0] in x for x in ips[1:5])
+        stats = newer("brokerConsumeStats", "-b", br.addr, ns=ns)
+        if stats is not None:
+            assert stats.splitlines()[-1] == "Diff Total: 0"
     finally:
         consumer.stop()
 
@@ -126,6 +151,12 @@ async def test_mqadmin_with_a_live_cpp_client(cluster, tmp_path):
     out = run("skipAccumulatedMessage", "-g", "CID_adm", "-t", TOPIC, ns=ns).splitlines()
     assert out[0].split()[0] == "#brokerName" and len(out) == 5
     assert wait_diff(ns, "CID_adm", 0, timeout=1)
+
+    cq = newer("queryCq", "-t", TOPIC, "-q", qid, "-i", "0", ns=ns)
+    if cq is not None:
+        assert "idx: 0\nConsumeQueueData{physicOffset=" in cq
+    stats = newer("statsAll", "-t", TOPIC, ns=ns)
+    assert stats is None or stats.startswith("#Topic")
 
     # consumeMessage: at most three messages (Java's count of what is left under-counts by one per queue)
     out = run("consumeMessage", "-t", TOPIC, "-c", "3", ns=ns)
