@@ -246,5 +246,5 @@ async def topic_consumed_by(admin: AdminClient, topic: str) -> list[str]:
         addr = select_addr(bd)
         if addr:
             d = body_json(await admin.ok(addr, RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, {"topic": topic}))
-            return list(d.get("groupList") or [])
+            return m.java_hashmap_order(list(d.get("groupList") or []))   # GroupList holds a HashSet
     return []

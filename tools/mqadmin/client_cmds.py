@@ -14,6 +14,8 @@ from remoting.codes import RequestCode
 from . import adminext as ax
 from .cli import CommandError, Ctx, Opt, SubCommand
 from .mqclient import Producer
+from store.message import java_hashmap_order
+
 from .msgfmt import java_str, version_desc
 
 
@@ -43,7 +45,9 @@ async def producer_connection(ctx: Ctx) -> None:
 def format_producers(body: dict) -> str:
     """ProducerSubCommand: one line per producer instance (ProducerInfo.toString)."""
     out = []
-    for group, infos in (body.get("data") or {}).items():
+    data = body.get("data") or {}
+    for group in java_hashmap_order(list(data)):
+        infos = data[group]
         if not infos:
             out.append(f"producer group ({group}) instances are empty\n")
             continue
@@ -128,7 +132,8 @@ async def cluster_rt(ctx: Ctx) -> None:
     amount, size, interval = ctx.int("a", 100), ctx.int("s", 128), ctx.int("i", 10)
     tlog = ctx.has("p") and ctx.get("p").lower() == "true"
     room = ctx.get("m", "noname")
-    clusters = [ctx.get("c")] if ctx.has("c") else list(info.clusterAddrTable)
+    # Java walks the HashMap / HashSets of the decoded ClusterInfo
+    clusters = [ctx.get("c")] if ctx.has("c") else java_hashmap_order(list(info.clusterAddrTable))
     p = Producer(ctx.admin, str(int(time.time() * 1000)))
     body = b"a" * size
     try:
@@ -141,7 +146,7 @@ async def cluster_rt(ctx: Ctx) -> None:
                 if names is None:
                     sys.stdout.write(f"cluster [{cluster}] not exist")
                     break
-                for name in names:
+                for name in java_hashmap_order(list(names)):
                     ok = fail = elapsed = 0
                     for i in range(amount):
                         start = time.monotonic()

@@ -94,7 +94,7 @@ async def consumer_progress(ctx: Ctx) -> None:
         sys.stdout.write(format_progress(table, tps, ips))
         return
     resp = await ctx.admin.namesrv(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
-    topics = list(fastjson.loads(resp.body).get("topicList") or [])
+    topics = m.java_hashmap_order(list(fastjson.loads(resp.body).get("topicList") or []))   # a HashSet in Java
     sys.stdout.write(GROUP_LIST_HEAD)
     for topic in topics:
         if not topic.startswith(RETRY_PREFIX):
@@ -346,7 +346,8 @@ def format_broker_consume_stats(body: dict, diff_level: int) -> str:
     out = [f"{'#Topic':<64}  {'#Group':<64}  {'#Broker Name':<32}  {'#QID':<4}  {'#Broker Offset':<20}  "
            f"{'#Consumer Offset':<20}  {'#Diff':<20}  #LastTime\n"]
     for by_group in body.get("consumeStatsList") or []:
-        for group, stats_list in by_group.items():
+        for group in m.java_hashmap_order(list(by_group)):
+            stats_list = by_group[group]
             for stats in stats_list or []:
                 table = mq_table(stats.get("offsetTable"))
                 for mq in sorted(table):

@@ -12,6 +12,8 @@ from remoting.codes import RequestCode
 
 from . import adminext as ax
 from .cli import CommandError, Ctx, Opt, SubCommand
+from store.message import java_hashmap_order
+
 from .msgfmt import RETRY_PREFIX, format_date, front
 
 DLQ_PREFIX = "%DLQ%"
@@ -82,7 +84,7 @@ async def topic_detail(ctx: Ctx, topic: str, active_only: bool) -> str:
 
 async def stats_all(ctx: Ctx) -> None:
     resp = await ctx.admin.namesrv(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
-    topics = list(fastjson.loads(resp.body).get("topicList") or [])
+    topics = java_hashmap_order(list(fastjson.loads(resp.body).get("topicList") or []))   # a HashSet in Java
     sys.stdout.write(HEAD)
     active = ctx.has("a")
     select = ctx.get("t")
