@@ -106,7 +106,7 @@ async def check_msg_send_rt(ctx: Ctx) -> None:
             if i != 0:
                 elapsed += rt
             sys.stdout.write(f"{broker:<32}  {qid:<4}  {'true' if ok else 'false':<20}    {rt}\n")
-        avg = elapsed / (amount - 1) if amount > 1 else float("nan")
+        avg = elapsed / (amount - 1) if amount != 1 else float("nan")   # Java divides a double: 0/0 is NaN
         sys.stdout.write(f"Avg RT: {_java_double2(avg)}\n")
     finally:
         await p.shutdown()
@@ -157,7 +157,7 @@ async def cluster_rt(ctx: Ctx) -> None:
                             fail += 1
                         if i != 0:
                             elapsed += int((time.monotonic() - start) * 1000)
-                    rt = elapsed / (amount - 1) if amount > 1 else float("nan")
+                    rt = elapsed / (amount - 1) if amount != 1 else float("nan")
                     if not tlog:
                         sys.stdout.write(f"{cluster:<24}  {name:<24}  {_java_double2(rt):<8}  {ok:<16}  {fail:<16}\n")
                     else:
