@@ -1,5 +1,5 @@
 """Trace-record codec (remoting.trace) against the layouts TraceDataEncoder 4.9.7 and the C++ 2.1 core write,
-and the queryMsgTraceById views and text (tools.admin_trace)."""
+and the queryMsgTraceById views and text (tools.mqadmin.trace_view)."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from remoting import trace
 from store import message as m
-from tools import admin_trace
+from tools.mqadmin import trace_view
 
 A, B = "\x01", "\x02"
 
@@ -130,11 +130,11 @@ def test_query_output_is_apaches_layout(utc):
     msg_id = "7F0000010A2C18B4AAC2"
     other_group = A.join(["SubAfter", "REQ9", msg_id, "12", "false", "k1 k2", "0", "1700000001000", "CID_b"]) + B
     not_ours = A.join(["Pub", "1", "r", "PID_x", "t", "OTHER", "", "", "h", "1", "1", "0", "O", "true"]) + B
-    views = admin_trace.views_of(msg_id, [_stored(JAVA_PUB + not_ours, "10.0.0.1"),
+    views = trace_view.views_of(msg_id, [_stored(JAVA_PUB + not_ours, "10.0.0.1"),
                                           _stored(JAVA_SUB_BEFORE + JAVA_SUB_AFTER + other_group, "10.0.0.2")])
     assert [v.kind for v in views] == ["Pub", "SubBefore", "SubAfter", "SubAfter"]
     # java.util.HashMap order of the groups: "CID_a" falls in bucket 2, "CID_b" in 3
-    assert admin_trace.render(views) == (
+    assert trace_view.render(views) == (
         "#Type      #ProducerGroup       #ClientHost          #SendTime            #CostTimes #Status   \n"
         "Pub        PID_a                10.0.0.1             2023-11-14 22:13:20  4ms        success   \n"
         "\n"
@@ -148,17 +148,17 @@ def test_query_output_is_apaches_layout(utc):
 
 def test_groups_print_in_java_hashmap_order():
     groups = [f"CID_{i}" for i in range(20)]
-    views = [admin_trace.TraceView("SubAfter", g, "h", 0, 1, True, trace.SubAfter("r", "id", 1, True, ""))
+    views = [trace_view.TraceView("SubAfter", g, "h", 0, 1, True, trace.SubAfter("r", "id", 1, True, ""))
              for g in groups]
-    shown = [line.split()[1] for line in admin_trace.render(views).splitlines() if line.startswith("Sub ")]
+    shown = [line.split()[1] for line in trace_view.render(views).splitlines() if line.startswith("Sub ")]
     assert shown == m.java_hashmap_order(groups) and shown != groups
 
 
 def test_cpp_sub_after_takes_group_and_time_from_its_sub_before():
     before = A.join(["SubBefore", "1700000000200", "DEFAULT_REGION", "CID_c", "REQ2", "MSGC", "0", "dKey"]) + B
-    views = admin_trace.views_of("MSGC", [_stored(before), _stored(CPP_SUB_AFTER)], now_ms=1)
+    views = trace_view.views_of("MSGC", [_stored(before), _stored(CPP_SUB_AFTER)], now_ms=1)
     after = [v for v in views if v.kind == "SubAfter"]
     assert [(v.group, v.timestamp, v.cost_time, v.success) for v in after] == [("CID_c", 1700000000205, 5, True)]
     # without its SubBefore, Java's defaults: empty group, the time of the query
-    (alone,) = admin_trace.views_of("MSGC", [_stored(CPP_SUB_AFTER)], now_ms=42)
+    (alone,) = trace_view.views_of("MSGC", [_stored(CPP_SUB_AFTER)], now_ms=42)
     assert (alone.group, alone.timestamp) == ("", 42)

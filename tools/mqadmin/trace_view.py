@@ -1,5 +1,5 @@
-"""mqadmin queryMsgTraceById -i MSG_ID [-t TRACE_TOPIC] [-b BEGIN_MS] [-e END_MS] [-c MAX]
-(QueryMsgTraceByIdSubCommand 4.9.7; -b/-e/-c from 5.x, with 4.9.7's window 0..now and 64 as defaults).
+"""The views and text of `mqadmin queryMsgTraceById -i MSG_ID [-t TRACE_TOPIC]` (QueryMsgTraceByIdSubCommand
+4.9.7; the command itself is in tools.mqadmin.message_cmds).
 
 The trace messages are found as the Java tool finds them: QUERY_MESSAGE on the trace topic (default
 RMQ_SYS_TRACE_TOPIC) with key = the msgId, at every broker of the topic's route; their bodies are decoded
@@ -9,24 +9,15 @@ client host is the trace message's born host; the output is Apache's, column for
 
 One deliberate difference: a SubAfter record without timestamp and group (the C++ 2.x core's and the CLOUD
 form) takes both from the SubBefore record of the same requestId and msgId, so the consuming group shows;
-Java prints an empty group and the time of the query there. As every subcommand of ours, a failure (no route
-for the trace topic, no trace message) is one line on stderr and exit status 1, where Java prints the
-exception's stack trace and exits 0."""
+Java prints an empty group and the time of the query there."""
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from dataclasses import dataclass
-from typing import Callable
 
-from remoting import fastjson, trace
-from remoting.bodies import TopicRouteData
-from remoting.client import RemotingClient
-from remoting.codes import RequestCode, ResponseCode
+from remoting import trace
 from store import message as m
 
-from .admin_client import AdminError, call, namesrvs
 
 ROW = "{:<10} {:<20} {:<20} {:<20} {:<10} {:<10}"
 
@@ -97,53 +88,3 @@ def render(views: list[TraceView]) -> str:
             lines.append(ROW.format("Sub", v.group, v.client_host, _time(v.timestamp), f"{v.cost_time}ms", v.status))
         lines.append("")
     return "".join(line + "\n" for line in lines)
-
-
-async def find_trace_messages(client: RemotingClient, args: argparse.Namespace, topic: str, msg_id: str,
-                              max_num: int, begin: int, end: int) -> list[m.StoredMessage]:
-    """MQAdminImpl.queryMessage (not by unique key): QUERY_MESSAGE to a broker of each broker group of the
-    route (the master, else any), keeping the messages of `topic` whose KEYS hold `msg_id`."""
-    resp = await call(client, namesrvs(args)[0], RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": topic})
-    if resp.code != ResponseCode.SUCCESS:
-        raise AdminError(f"The topic[{topic}] not matched route info")
-    route = TopicRouteData.from_json(fastjson.loads(resp.body))
-    ext = {"topic": topic, "key": msg_id, "maxNum": str(max_num), "beginTimestamp": str(begin),
-           "endTimestamp": str(end)}
-    found: list[m.StoredMessage] = []
-    for bd in route.brokerDatas:
-        addr = bd.brokerAddrs.get(0) or next(iter(bd.brokerAddrs.values()), None)
-        if addr is None:
-            continue
-        try:
-            resp = await call(client, addr, RequestCode.QUERY_MESSAGE, ext)
-        except Exception as e:  # noqa: BLE001 - Java logs a failed broker and goes on with the others
-            print(f"queryMessage from {addr} failed: {e}", file=sys.stderr)
-            continue
-        if resp.code == ResponseCode.SUCCESS:
-            found += [x for x in m.decode_all(resp.body or b"")
-                      if x.topic == topic and msg_id in (x.props.get("KEYS") or "").split(trace.KEY_SEPARATOR)]
-    if not found:
-        raise AdminError("query message by key finished, but no message.")
-    return found
-
-
-async def query_trace(client: RemotingClient, args: argparse.Namespace) -> None:
-    msg_id = args.msgId.strip()
-    topic = (args.traceTopic or trace.DEFAULT_TRACE_TOPIC).strip()
-    # 4.9.7 queries up to now with at most 64 messages; -b / -e / -c are 5.x's options for that window
-    end = int(args.endTimestamp) if args.endTimestamp else int(time.time() * 1000)
-    found = await find_trace_messages(client, args, topic, msg_id, int(args.maxNum or 64),
-                                      int(args.beginTimestamp or 0), end)
-    print(render(views_of(msg_id, found)), end="")
-
-
-TRACE_COMMANDS: dict[str, tuple[str, list, Callable]] = {
-    "queryMsgTraceById": ("query a message trace",
-                          [(("-i", "--msgId"), {"required": True}),
-                           (("-t", "--traceTopic"), {"help": "The name value of message trace topic"}),
-                           (("-b", "--beginTimestamp"), {"help": "Begin timestamp(ms). default:0"}),
-                           (("-e", "--endTimestamp"), {"help": "End timestamp(ms). default: now"}),
-                           (("-c", "--maxNum"), {"help": "The maximum number of messages returned by the query, "
-                                                         "default:64"})],
-                          query_trace),
-}
