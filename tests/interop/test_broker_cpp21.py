@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from tests.interop.conftest import bodies
-from tests.support.admin import found_offset_ids, mqadmin
+from tests.support.admin import mqadmin
 from tests.support.cpp1x import PushConsumer, message, produce
 
 pytestmark = pytest.mark.interop
@@ -42,7 +42,7 @@ def test_sync_oneway_orderly_sends_and_clustering_consumers(cluster, tmp_path):
         # the msgId the 2.1 producer returns is the client's UNIQ_KEY: mqadmin queryMsgByUniqueKey finds it
         res = produce(tmp_path, ns.addr, "PID_21_id", "sync", [message(topic, b"find me", keys="findme")], core="2.1")
         out = mqadmin("queryMsgByUniqueKey", "-i", res[0]["msg_id"], "-t", topic, "-n", ns.addr)
-        assert out.returncode == 0 and len(found_offset_ids(out)) == 1, out.stderr
+        assert out.returncode == 0 and out.stdout.count("Topic:  ") == 1, out.stderr
         assert "Keys:                [findme]" in out.stdout
     finally:
         a.stop()

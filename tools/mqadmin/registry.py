@@ -27,12 +27,7 @@ def commands() -> dict[str, SubCommand]:
     """name -> SubCommand: Apache's in Apache's order, then ours (importMetadata)."""
     found: dict[str, SubCommand] = {}
     for mod in MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.{mod}")
-        except ModuleNotFoundError as e:   # a family not written yet (while the command set is being built)
-            if e.name == f"{__package__}.{mod}":
-                continue
-            raise
+        module = importlib.import_module(f"{__package__}.{mod}")
         for cmd in module.COMMANDS:
             found[cmd.name] = cmd
     ordered = {n: found[n] for n in APACHE_ORDER if n in found}
