@@ -16,6 +16,22 @@ from ..topic_config import TopicConfigManager, retry_topic
 
 log = logging.getLogger("broker")
 
+# Java enums in a heartbeat may come as names or as ordinals (the C++ clients send ordinals); Java's broker keeps
+# the enum and writes its name in every answer (GET_CONSUMER_CONNECTION_LIST)
+CONSUME_TYPES = ("CONSUME_ACTIVELY", "CONSUME_PASSIVELY")
+MESSAGE_MODELS = ("BROADCASTING", "CLUSTERING")
+CONSUME_FROM = ("CONSUME_FROM_LAST_OFFSET", "CONSUME_FROM_LAST_OFFSET_AND_FROM_MIN_WHEN_BOOT_FIRST",
+                "CONSUME_FROM_MIN_OFFSET", "CONSUME_FROM_MAX_OFFSET", "CONSUME_FROM_FIRST_OFFSET",
+                "CONSUME_FROM_TIMESTAMP")
+
+
+def enum_name(value: object, names: tuple[str, ...], default: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return names[value] if 0 <= value < len(names) else default
+    if isinstance(value, str) and value.isdigit():
+        return enum_name(int(value), names, default)
+    return value if isinstance(value, str) and value in names else default
+
 
 class ClientManageProcessor:
     def __init__(self, config: BrokerConfig, topics: TopicConfigManager, groups: SubscriptionGroupManager,
@@ -45,9 +61,10 @@ class ClientManageProcessor:
                 self.topics.create_in_send_back(retry_topic(group), cfg.retryQueueNums, 6, topic_sys_flag)
             subs = [SubscriptionData.from_json(s) for s in cd.get("subscriptionDataSet") or []]
             channel = ClientChannel(conn, client_id, req.language, req.version, 0)
-            changed = self.consumers.register(group, channel, cd.get("consumeType") or "CONSUME_PASSIVELY",
-                                              cd.get("messageModel") or "CLUSTERING",
-                                              cd.get("consumeFromWhere") or "CONSUME_FROM_LAST_OFFSET", subs, notify)
+            changed = self.consumers.register(
+                group, channel, enum_name(cd.get("consumeType"), CONSUME_TYPES, "CONSUME_PASSIVELY"),
+                enum_name(cd.get("messageModel"), MESSAGE_MODELS, "CLUSTERING"),
+                enum_name(cd.get("consumeFromWhere"), CONSUME_FROM, "CONSUME_FROM_LAST_OFFSET"), subs, notify)
             if changed:
                 log.info("registerConsumer info changed %s %s %s", group, conn.remote_addr, client_id)
         for pd in data.get("producerDataSet") or []:
