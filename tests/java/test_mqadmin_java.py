@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.admin import consumer_client_ids
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 from .oracle import (ORACLE_HOME, JavaBroker, JavaNamesrv, deadline_poll, java_env, produce, wait_route)
@@ -223,7 +224,7 @@ def test_operator_day_java_consumer_on_our_cluster(worlds):
     a message consumed directly, and a reset by time that makes it receive everything again."""
     root, w, _ = worlds
     conn = ours(["consumerConnection", "-n", w.ns, "-g", GROUP])
-    client_ids = [line.split()[1] for line in conn.splitlines() if line[:1].isdigit()]
+    client_ids = consumer_client_ids(conn)
     assert len(client_ids) == 1, conn
     status = ours(["consumerStatus", "-n", w.ns, "-g", GROUP, "-i", client_ids[0]])
     assert "PROP_CLIENT_VERSION" in status and TOPIC in status, status

@@ -32,3 +32,21 @@ def create_topic(broker_addr: str, topic: str, queues: int = 4, perm: int = 6) -
         finally:
             await client.close()
     asyncio.run(run())
+
+
+def java_json(text: str) -> dict:
+    """JSON as fastjson prints it (topicRoute): integer map keys unquoted, `{0:"addr"}`."""
+    import json
+    import re
+    return json.loads(re.sub(r"([{,]\s*)(-?\d+):", r'\1"\2":', text))
+
+
+def consumer_client_ids(text: str) -> list[str]:
+    """The client ids of a consumerConnection output (the rows under its #ClientId header)."""
+    lines = text.splitlines()
+    out = []
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        out.append(line.split()[0])
+    return out
