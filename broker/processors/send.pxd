@@ -3,7 +3,7 @@
 import cython
 
 cdef class SendProcessor:
-    cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure
+    cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure, stats
 
     # once per send each: C calls from send instead of method look-ups and Python calls
     cpdef tuple _check(self, conn, req, h)
