@@ -164,8 +164,15 @@ class PullProcessor:
             resp.body_parts = parts
             stats = self.stats
             if stats is not None:
-                stats.got(h.topic, h.consumerGroup, store_stats["get_messages"] - got_before,
-                          store_stats["get_bytes"] - bytes_before, int((time.monotonic() - begin) * 1000))
+                # BrokerStatsManager.got inline: [messages, calls, bytes, latency ms] of topic@group
+                by_group = stats.group_get.get(h.topic)
+                c = by_group.get(h.consumerGroup) if by_group is not None else None
+                if c is None:
+                    c = stats.get_counter(h.topic, h.consumerGroup)
+                c[0] += store_stats["get_messages"] - got_before
+                c[1] += 1
+                c[2] += store_stats["get_bytes"] - bytes_before
+                c[3] += int((time.monotonic() - begin) * 1000)
         return resp, msg_filter
 
     def _suggest_broker(self, pulling_from_slave: bool, group_cfg) -> int:

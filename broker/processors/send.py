@@ -252,8 +252,15 @@ class SendProcessor:
             result = self.store.put_messages(msgs)
         # stored (a flush or slave timeout still counts, as Java's sendOK): by the topic stored to, once per
         # request; msgs[0].topic is the schedule / half topic when the message went there
-        if result.status is _PUT_OK and self.stats is not None:
-            self.stats.put(msgs[0].topic, len(msgs), result.append.wrote_bytes)
+        stats = self.stats
+        if result.status is _PUT_OK and stats is not None:
+            stored_topic = msgs[0].topic
+            c = stats.topic_put.get(stored_topic)      # BrokerStatsManager.put inline: [messages, calls, bytes]
+            if c is None:
+                c = stats.put_counter(stored_topic)
+            c[0] += len(msgs)
+            c[1] += 1
+            c[2] += result.append.wrote_bytes
         if self.on_stored is not None:
             self.on_stored(h, msgs, result, now)
         store_cfg = self.store.config

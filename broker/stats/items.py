@@ -1,8 +1,9 @@
 """Counters sampled into minute / hour / day windows (the StatsItem / StatsItemSet pair of Apache RocketMQ's
 common.stats).
 
-An item is a running `value` (messages, bytes, ms) and `times` (calls); the hot paths only add to those two
-attributes. A sampler takes (timestamp, times, value) snapshots: every 10 s into the minute list (7 kept: one
+An item is a running `value` (messages, bytes, ms) and `times` (calls), two slots of a plain list (`counter`)
+the item may share with its sibling items (a topic's put count and put size share one list and its call
+count): the hot paths add to list items, the cheapest increment there is. A sampler takes (timestamp, times, value) snapshots: every 10 s into the minute list (7 kept: one
 minute), every 10 min into the hour list (7 kept), every hour into the day list (25 kept). A window's figures
 are last minus first snapshot: `sum`, `tps` = sum per second over the span, `avgpt` = sum per call. The first
 snapshot of a list is a zero one dated one period earlier, as Java seeds it, so a window reads the totals
@@ -50,16 +51,33 @@ def compute(samples: list[tuple[int, int, int]]) -> StatsSnapshot:
 
 
 class StatsItem:
-    __slots__ = ("name", "key", "value", "times", "minute", "hour", "day")
+    __slots__ = ("name", "key", "counter", "vi", "ti", "minute", "hour", "day")
 
-    def __init__(self, name: str, key: str) -> None:
+    def __init__(self, name: str, key: str, counter: list[int] | None = None, vi: int = 0, ti: int = 1) -> None:
         self.name = name
         self.key = key
-        self.value = 0
-        self.times = 0
+        self.counter = counter if counter is not None else [0, 0]
+        self.vi = vi      # where in `counter` the value is
+        self.ti = ti      # and the call count
         self.minute: list[tuple[int, int, int]] = []
         self.hour: list[tuple[int, int, int]] = []
         self.day: list[tuple[int, int, int]] = []
+
+    @property
+    def value(self) -> int:
+        return self.counter[self.vi]
+
+    @value.setter
+    def value(self, v: int) -> None:
+        self.counter[self.vi] = v
+
+    @property
+    def times(self) -> int:
+        return self.counter[self.ti]
+
+    @times.setter
+    def times(self, v: int) -> None:
+        self.counter[self.ti] = v
 
     def _sample(self, samples: list, now_ms: int, period_ms: int, keep: int) -> None:
         if not samples:
@@ -87,6 +105,24 @@ class StatsItem:
         return compute(self.day)
 
 
+class SumItem(StatsItem):
+    """An item whose value is computed when read (a broker-wide total of per-topic counters): no increment of
+    its own on the hot paths; no call count, as Java's incBrokerPutNums / incBrokerGetNums add none."""
+    __slots__ = ("source",)
+
+    def __init__(self, name: str, key: str, source: Callable[[], int]) -> None:
+        StatsItem.__init__(self, name, key)
+        self.source = source
+
+    @property
+    def value(self) -> int:
+        return self.source()
+
+    @property
+    def times(self) -> int:
+        return 0
+
+
 class StatsItemSet:
     """The items of one stats name, by key. `item(key)` creates on first use (getAndCreateStatsItem); the
     hot paths keep the item they get and add to it directly."""
@@ -106,8 +142,9 @@ class StatsItemSet:
         it = self.items.get(key)
         if it is None:
             it = self.items[key] = StatsItem(self.name, key)
-        it.value += value
-        it.times += times
+        c = it.counter
+        c[it.vi] += value
+        c[it.ti] += times
 
     def get(self, key: str) -> StatsItem | None:
         return self.items.get(key)

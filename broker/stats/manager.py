@@ -4,8 +4,8 @@ GET_BROKER_RUNTIME_INFO.
 
 Keys as Java builds them: TOPIC_PUT_* by topic, GROUP_GET_* / SNDBCK_PUT_NUMS / GROUP_GET_LATENCY by
 "topic@group", BROKER_*_NUMS by cluster name. The send, pull and send-back paths call `put`, `got` and
-`sent_back` once per request: a dict look-up (two for a pull) for cached items and attribute increments, no
-key string built, no clock read. The GROUP_GET_FROM_DISK_* / BROKER_GET_FROM_DISK_* sets and the commercial
+`sent_back` once per request: a dict look-up (two for a pull) and three or four list-item increments, no key
+string built, no clock read (the pull's latency excepted: one monotonic read around the store's get). The GROUP_GET_FROM_DISK_* / BROKER_GET_FROM_DISK_* sets and the commercial
 ones exist (4.9.7 registers them) but, as in 4.9.7's broker, nothing adds to them; the per-queue sets
 (enableDetailStat) are not kept.
 """
@@ -17,7 +17,7 @@ import logging
 import time
 from typing import Callable
 
-from .items import HOUR_PERIOD_MS, MINUTES_PERIOD_MS, SECONDS_PERIOD_MS, StatsItem, StatsItemSet
+from .items import HOUR_PERIOD_MS, MINUTES_PERIOD_MS, SECONDS_PERIOD_MS, StatsItem, StatsItemSet, SumItem
 
 log = logging.getLogger("broker")
 
@@ -46,67 +46,89 @@ def _now_ms() -> int:
 
 
 class BrokerStatsManager:
+    """The hot paths (compiled send and pull) add to the counter lists directly: `topic_put[topic]` is
+    [messages, calls, bytes] (TOPIC_PUT_NUMS and TOPIC_PUT_SIZE), `group_get[topic][group]` is
+    [messages, calls, bytes, latency ms] (GROUP_GET_NUMS / _SIZE / _LATENCY); a miss goes through
+    `put_counter` / `get_counter`, which create the items. BROKER_PUT_NUMS and BROKER_GET_NUMS are sums of
+    those, computed when sampled."""
+
     def __init__(self, cluster_name: str, clock: Callable[[], int] = _now_ms) -> None:
         self.cluster_name = cluster_name
         self.clock = clock
         self.sets = {name: StatsItemSet(name, clock) for name in STATS_NAMES}
-        # the hot paths' items, created once per topic / topic and group
-        self._put_items: dict[str, tuple[StatsItem, StatsItem]] = {}
-        self._get_items: dict[str, dict[str, tuple[StatsItem, StatsItem, StatsItem]]] = {}
-        self._broker_put: StatsItem | None = None
-        self._broker_get: StatsItem | None = None
+        self.topic_put: dict[str, list[int]] = {}
+        self.group_get: dict[str, dict[str, list[int]]] = {}
+        # what the broker-wide sums must not lose or must not count: deleted items' messages, and the send-back
+        # puts into the schedule topic (counted for the topic, not for the broker, as in Java)
+        self._put_retired = 0
+        self._get_retired = 0
+        self._put_not_broker = 0
         self._tasks: list[asyncio.Task] = []
 
     # ------------------------------------------------------------ the hot paths (once per request)
     def put(self, topic: str, num: int, size: int) -> None:
-        """A stored send (handlePutMessageResult): incTopicPutNums(num, 1 call), incTopicPutSize, incBrokerPutNums."""
-        pair = self._put_items.get(topic)
-        if pair is None:
-            pair = self._put_pair(topic)
-        nums, sizes = pair
-        nums.value += num
-        nums.times += 1
-        sizes.value += size
-        sizes.times += 1
-        self._broker_put.value += num     # Java adds no call count to the broker-wide item
+        """A stored send (handlePutMessageResult): incTopicPutNums(num, 1 call), incTopicPutSize, incBrokerPutNums
+        (the compiled send path does the same three increments inline)."""
+        c = self.topic_put.get(topic)
+        if c is None:
+            c = self.put_counter(topic)
+        c[0] += num
+        c[1] += 1
+        c[2] += size
 
-    def _put_pair(self, topic: str) -> tuple[StatsItem, StatsItem]:
-        if self._broker_put is None:
-            self._broker_put = self.sets[BROKER_PUT_NUMS].item(self.cluster_name)
-        pair = self._put_items[topic] = (self.sets[TOPIC_PUT_NUMS].item(topic), self.sets[TOPIC_PUT_SIZE].item(topic))
-        return pair
+    def put_counter(self, topic: str) -> list[int]:
+        c = self.topic_put.get(topic)
+        if c is None:
+            c = self.topic_put[topic] = [0, 0, 0]
+            self.sets[TOPIC_PUT_NUMS].items[topic] = StatsItem(TOPIC_PUT_NUMS, topic, c, 0, 1)
+            self.sets[TOPIC_PUT_SIZE].items[topic] = StatsItem(TOPIC_PUT_SIZE, topic, c, 2, 1)
+            broker = self.sets[BROKER_PUT_NUMS]
+            if self.cluster_name not in broker.items:
+                broker.items[self.cluster_name] = SumItem(BROKER_PUT_NUMS, self.cluster_name, self._broker_put_total)
+        return c
+
+    def _broker_put_total(self) -> int:
+        return sum(c[0] for c in self.topic_put.values()) + self._put_retired - self._put_not_broker
 
     def got(self, topic: str, group: str, num: int, size: int, latency_ms: int) -> None:
-        """A pull answered with messages: incGroupGetNums / Size, incBrokerGetNums, incGroupGetLatency."""
-        by_group = self._get_items.get(topic)
-        items = by_group.get(group) if by_group is not None else None
-        if items is None:
-            items = self._get_triple(topic, group)
-        nums, sizes, latency = items
-        nums.value += num
-        nums.times += 1
-        sizes.value += size
-        sizes.times += 1
-        latency.value += latency_ms
-        latency.times += 1
-        self._broker_get.value += num
+        """A pull answered with messages: incGroupGetNums / Size, incBrokerGetNums, incGroupGetLatency (the
+        compiled pull path does the same increments inline)."""
+        by_group = self.group_get.get(topic)
+        c = by_group.get(group) if by_group is not None else None
+        if c is None:
+            c = self.get_counter(topic, group)
+        c[0] += num
+        c[1] += 1
+        c[2] += size
+        c[3] += latency_ms
 
-    def _get_triple(self, topic: str, group: str) -> tuple[StatsItem, StatsItem, StatsItem]:
-        if self._broker_get is None:
-            self._broker_get = self.sets[BROKER_GET_NUMS].item(self.cluster_name)
-        key = f"{topic}@{group}"
-        items = (self.sets[GROUP_GET_NUMS].item(key), self.sets[GROUP_GET_SIZE].item(key),
-                 self.sets[GROUP_GET_LATENCY].item(key))
-        self._get_items.setdefault(topic, {})[group] = items
-        return items
+    def get_counter(self, topic: str, group: str) -> list[int]:
+        by_group = self.group_get.setdefault(topic, {})
+        c = by_group.get(group)
+        if c is None:
+            c = by_group[group] = [0, 0, 0, 0]
+            key = f"{topic}@{group}"
+            self.sets[GROUP_GET_NUMS].items[key] = StatsItem(GROUP_GET_NUMS, key, c, 0, 1)
+            self.sets[GROUP_GET_SIZE].items[key] = StatsItem(GROUP_GET_SIZE, key, c, 2, 1)
+            self.sets[GROUP_GET_LATENCY].items[key] = StatsItem(GROUP_GET_LATENCY, key, c, 3, 1)
+            broker = self.sets[BROKER_GET_NUMS]
+            if self.cluster_name not in broker.items:
+                broker.items[self.cluster_name] = SumItem(BROKER_GET_NUMS, self.cluster_name, self._broker_get_total)
+        return c
+
+    def _broker_get_total(self) -> int:
+        return sum(c[0] for by_group in self.group_get.values() for c in by_group.values()) + self._get_retired
 
     def sent_back(self, group: str, back_topic: str, stored_topic: str, size: int) -> None:
         """CONSUMER_SEND_MSG_BACK stored: SNDBCK_PUT_NUMS by "<original topic>@group"; a retry put into the
         schedule topic is also a put to that topic (one message, one call), as Java counts it."""
         self.sets[SNDBCK_PUT_NUMS].add(f"{back_topic}@{group}", 1, 1)
         if stored_topic == SCHEDULE_TOPIC:
-            self.sets[TOPIC_PUT_NUMS].add(stored_topic, 1, 1)
-            self.sets[TOPIC_PUT_SIZE].add(stored_topic, size, 1)
+            c = self.put_counter(stored_topic)
+            c[0] += 1
+            c[1] += 1
+            c[2] += size
+            self._put_not_broker += 1
 
     # ------------------------------------------------------------ reading
     def item(self, name: str, key: str) -> StatsItem | None:
@@ -117,21 +139,27 @@ class BrokerStatsManager:
     # ------------------------------------------------------------ deletions (autoDeleteUnusedStats)
     def on_topic_deleted(self, topic: str) -> None:
         s = self.sets
+        c = self.topic_put.pop(topic, None)
+        if c is not None:
+            self._put_retired += c[0]
+        for c in (self.group_get.pop(topic, None) or {}).values():
+            self._get_retired += c[0]
         s[TOPIC_PUT_NUMS].delete(topic)
         s[TOPIC_PUT_SIZE].delete(topic)
         s[GROUP_GET_NUMS].delete_by_prefix(topic)
         s[GROUP_GET_SIZE].delete_by_prefix(topic)
         s[SNDBCK_PUT_NUMS].delete_by_prefix(topic)
-        s[GROUP_GET_LATENCY].delete_by_infix(topic)   # (Java's key without queue ids has no infix: kept there too)
-        self._put_items.pop(topic, None)
-        self._get_items.pop(topic, None)
+        # Java deletes by "@topic@" here, which its queue-less "topic@group" keys never contain: they stay
+        s[GROUP_GET_LATENCY].delete_by_infix(topic)
 
     def on_group_deleted(self, group: str) -> None:
         s = self.sets
         for name in (GROUP_GET_NUMS, GROUP_GET_SIZE, SNDBCK_PUT_NUMS, GROUP_GET_LATENCY):
             s[name].delete_by_suffix(group)
-        for by_group in self._get_items.values():
-            by_group.pop(group, None)
+        for by_group in self.group_get.values():
+            c = by_group.pop(group, None)
+            if c is not None:
+                self._get_retired += c[0]
 
     # ------------------------------------------------------------ sampling
     def sample_seconds(self, now_ms: int | None = None) -> None:

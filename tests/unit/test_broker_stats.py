@@ -202,3 +202,23 @@ def test_daily_totals_shift_at_each_midnight():
 def test_next_morning_is_the_next_local_midnight():
     assert seconds_to_next_morning(datetime.datetime(2026, 11, 30, 23, 59, 30)) == 30
     assert seconds_to_next_morning(datetime.datetime(2026, 11, 30, 0, 0, 0)) == 86400
+
+
+def test_broker_totals_are_sums_that_survive_deletions_and_skip_send_back_puts():
+    m = BrokerStatsManager("C")
+    m.put("A", 3, 30)
+    m.put("B", 2, 20)
+    m.sent_back("G", "A", "SCHEDULE_TOPIC_XXXX", 50)      # a topic put of the schedule topic, not a broker put
+    m.got("A", "G", 4, 40, 1)
+    m.got("B", "H", 1, 10, 1)
+    put_total, get_total = m.item(BROKER_PUT_NUMS, "C"), m.item(BROKER_GET_NUMS, "C")
+    assert (put_total.value, get_total.value) == (5, 5)
+    m.on_topic_deleted("A")
+    m.on_group_deleted("H")
+    m.put("A", 1, 10)
+    assert (put_total.value, get_total.value, put_total.times) == (6, 5, 0)
+    put_total.sample_seconds(10_000)
+    assert put_total.in_minute().sum == 6
+    # the counters the compiled send / pull paths add to directly are the items' own
+    m.topic_put["A"][0] += 2
+    assert m.item(TOPIC_PUT_NUMS, "A").value == 3 and put_total.value == 8
