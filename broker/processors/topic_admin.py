@@ -33,7 +33,8 @@ SYSTEM_TOPIC_PREFIX = "rmq_sys_"
 @dataclass(slots=True)
 class DeleteSubscriptionGroupRequestHeader(Header):
     groupName: str = required()
-    removeOffset: bool = False     # 4.9.7's name (5.x calls the same switch cleanOffset)
+    removeOffset: bool = False     # 4.9.7's name for the switch
+    cleanOffset: bool = False      # 5.x's (a 4.9.7 broker ignores it; honoured here so a 5.x mqadmin -r works)
 
 
 @dataclass(slots=True)
@@ -141,7 +142,7 @@ class TopicGroupAdminProcessor:
         h = DeleteSubscriptionGroupRequestHeader.decode(req.ext_fields)
         log.info("deleteSubscriptionGroup %s called by %s", h.groupName, getattr(conn, "remote_addr", "?"))
         self.groups.delete(h.groupName)
-        if h.removeOffset and self.offsets is not None:
+        if (h.removeOffset or h.cleanOffset) and self.offsets is not None:
             self.offsets.remove_group(h.groupName)
         if self.stats is not None and self.config.autoDeleteUnusedStats:
             self.stats.on_group_deleted(h.groupName)

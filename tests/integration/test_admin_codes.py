@@ -159,6 +159,9 @@ async def test_broker_stats_and_admin_codes(namesrv, client, tmp_path):
         assert "StatT@StatG" not in offsets and offsets["StatT@OtherG"] == {0: 2}
         assert (await call(client, a, R.GET_SUBSCRIPTIONGROUP_CONFIG, {"group": "StatG"})).code == \
             ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST
+        r = await call(client, a, R.DELETE_SUBSCRIPTIONGROUP, {"groupName": "OtherG", "cleanOffset": "true"})  # 5.x
+        offsets = fastjson.loads((await call(client, a, R.GET_ALL_CONSUMER_OFFSET)).body)["offsetTable"]
+        assert r.code == ResponseCode.SUCCESS and "StatT@OtherG" not in offsets
 
         # ---------------------------------------------------------------- store maintenance
         for code in (R.CLEAN_EXPIRED_CONSUMEQUEUE, R.DELETE_EXPIRED_COMMITLOG, R.CLEAN_UNUSED_TOPIC):
