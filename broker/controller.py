@@ -92,7 +92,8 @@ class Broker:
             send.on_stored = self.trace_writer.sent
         pull = PullProcessor(b, self.store, self.topics, self.groups, self.consumers, self.offsets, self.holds,
                              b.brokerIP1, self.is_slave)
-        self.stats = send.stats = pull.stats = BrokerStatsManager(b.brokerClusterName)
+        self.stats = pull.stats = BrokerStatsManager(b.brokerClusterName)
+        send.set_stats(self.stats)
         self.daily_totals = DailyTotals(self.store.stats)
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
                   ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
