@@ -49,6 +49,7 @@ class BrokerConfig:
     shortPollingTimeMills: int = 1000
     notifyConsumerIdsChangedEnable: bool = True
     transferMsgByHeap: bool = True
+    autoDeleteUnusedStats: bool = False   # deleting a topic / group also drops its stats items
     regionId: str = "DefaultRegion"
     registerBrokerTimeoutMills: int = 6000
     slaveReadEnable: bool = False

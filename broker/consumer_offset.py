@@ -2,11 +2,14 @@
 persisted to config/consumerOffset.json (integer map keys unquoted, as Java writes them)."""
 from __future__ import annotations
 
+import logging
 import os
 from typing import Callable
 
 from remoting import fastjson
 from remoting.config import read_config_file, write_file_atomically
+
+log = logging.getLogger("broker")
 
 
 def offsets_from_json(data: dict | None) -> dict[str, dict[int, int]]:
@@ -55,6 +58,12 @@ class ConsumerOffsetManager:
 
     def offsets_of(self, group: str, topic: str) -> dict[int, int]:
         return dict(self.table.get(f"{topic}@{group}", {}))
+
+    def remove_group(self, group: str) -> None:
+        """removeOffset: the group's offsets of every topic (a "topic@group" key whose group part is `group`)."""
+        for key in [k for k in self.table if k.split("@", 1)[1:] == [group]]:
+            del self.table[key]
+            log.warning("clean group offset %s", key)
 
     def to_json(self) -> dict:
         return {"offsetTable": {k: dict(v) for k, v in self.table.items()}}

@@ -36,9 +36,11 @@ from .processors.query import QueryProcessor
 from .processors.queue_lock import QueueLockProcessor
 from .processors.send import SendProcessor
 from .processors.stats_admin import StatsAdminProcessor
+from .processors.store_admin import StoreAdminProcessor
 from .processors.topic_admin import TopicGroupAdminProcessor
 from .schedule import ScheduleMessageService
 from .slave_sync import SlaveSynchronize
+from .stats.manager import BrokerStatsManager, DailyTotals
 from .subscription_group import SubscriptionGroupManager
 from .topic_config import TopicConfigManager
 from .trace.pub_writer import BrokerTraceWriter
@@ -90,14 +92,20 @@ class Broker:
             send.on_stored = self.trace_writer.sent
         pull = PullProcessor(b, self.store, self.topics, self.groups, self.consumers, self.offsets, self.holds,
                              b.brokerIP1, self.is_slave)
+        self.stats = pull.stats = BrokerStatsManager(b.brokerClusterName)
+        send.set_stats(self.stats)
+        self.daily_totals = DailyTotals(self.store.stats)
         others = [ClientManageProcessor(b, self.topics, self.groups, self.consumers, self.producers),
                   ConsumerManageProcessor(self.store, self.consumers, self.offsets), QueryProcessor(self.store),
                   # the admin request families (AdminBrokerProcessor.java in one class there)
-                  TopicGroupAdminProcessor(b, self.store, self.topics, self.groups, self.is_slave),
+                  TopicGroupAdminProcessor(b, self.store, self.topics, self.groups, self.is_slave, self.offsets,
+                                           self.stats),
+                  StoreAdminProcessor(b, self.store, self.topics, self.stats),
                   OffsetAdminProcessor(self.store, self.offsets, self.schedule), QueueLockProcessor(),
                   ConsumerDiagnosticsProcessor(b, self.store, self.topics, self.consumers, self.producers,
                                                self.offsets, self.groups, settings.broker_addr),
-                  StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure),
+                  StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure, self.stats,
+                                      self.daily_totals),
                   ConfigAdminProcessor(self.store, self.configuration, self._permission_changed), send]
         others.append(SlaveEndTransactionProcessor() if self.is_slave
                       else EndTransactionProcessor(self.transactions, self.store))
@@ -165,6 +173,7 @@ class Broker:
             self.transactions.rebuild()
             self.transaction_check.start()
         self.fast_failure.start()
+        self.stats.start(self.daily_totals)
         await self.server.start(host)
         await self.store.ha.start(host)
         try:
@@ -207,6 +216,7 @@ class Broker:
         await self.vip_server.stop()
         await self.server.stop()
         self.fast_failure.stop()
+        await self.stats.stop()
         await self.client.close()
         if self.store.timer is not None:
             await self.store.timer.stop()

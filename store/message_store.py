@@ -5,7 +5,6 @@ order. No network code.
 from __future__ import annotations
 
 import asyncio
-import collections
 import fcntl
 import logging
 import os
@@ -28,6 +27,7 @@ from .index_file import IndexService
 from .recovery import recover_commitlog
 from .reput import ReputService
 from .results import GetResult, GetStatus, PutResult, PutStatus
+from .stats_service import StoreStatsService, java_double
 
 if TYPE_CHECKING:
     from .timer.service import TimerMessageStore
@@ -81,8 +81,11 @@ class MessageStore:
         self.shutting_down = False
         self._lock_fd: int | None = None
         self.memory_limit = _physical_memory() * config.accessMessageInMemoryMaxRatio // 100
-        self.stats = {"put_messages": 0, "put_bytes": 0, "get_messages": 0, "get_bytes": 0}
-        self._samples: collections.deque[tuple[int, int, int]] = collections.deque()
+        # the put/get totals (StoreStatsService's counters): get_messages = messages transferred, get_calls =
+        # every get, get_found = the gets that found messages; the figures over them are in stats_service
+        self.stats = {"put_messages": 0, "put_bytes": 0, "put_failed": 0, "get_messages": 0, "get_bytes": 0,
+                      "get_calls": 0, "get_found": 0}
+        self.stats_service = StoreStatsService(self.stats, self.clock)
         self.ha = HAService(self)
         self.reputer = ReputService(self)
         self.timer: TimerMessageStore | None = None   # the 5.x timer on a master (getTimerMessageStore)
@@ -169,7 +172,7 @@ class MessageStore:
 
     async def _periodic_stats(self) -> None:
         while True:
-            self.sample_stats()
+            self.stats_service.sample()
             await asyncio.sleep(1)
 
     async def _periodic_cleanup(self, interval: float) -> None:
@@ -280,9 +283,11 @@ class MessageStore:
         try:
             result = self.commitlog.append_messages(msgs, topics, props, offsets, now, store_host)
         except (MessageSizeExceeded, m.MessageTooLarge):
+            self.stats["put_failed"] += 1
             return PutResult(PutStatus.MESSAGE_ILLEGAL)
         except OSError as e:
             log.error("append failed: %s", e)
+            self.stats["put_failed"] += 1
             return PutResult(PutStatus.CREATE_MAPEDFILE_FAILED)
         table.update(next_offsets)
         delay_levels = self.delay_levels
@@ -294,6 +299,13 @@ class MessageStore:
         stats = self.stats
         stats["put_messages"] += len(msgs)
         stats["put_bytes"] += result.wrote_bytes
+        # putMessageEntireTimeMax and the latency distribution: one list item per put (the append and the
+        # dispatch; a SYNC_FLUSH / SYNC_MASTER wait comes after and is not in it, unlike Java's future)
+        elapsed = self.clock() - now
+        ss = self.stats_service
+        ss.put_latency[(elapsed if elapsed < 10001 else 10001) if elapsed > 0 else 0] += 1
+        if elapsed > ss.put_time_max:
+            ss.put_time_max = elapsed
         return PutResult(PutStatus.PUT_OK, result)
 
     def must_wait(self, result: PutResult, wait: bool = True) -> bool:
@@ -384,6 +396,8 @@ class MessageStore:
         With `body` (the pull's answer), each record is appended to it as bytes instead, and result.buffers and
         result.offsets stay empty: a copy costs less than a view to make and release, and nothing sent holds
         the map open."""
+        stats = self.stats
+        stats["get_calls"] += 1
         cq = self.consume_queues.get((topic, queue_id))
         if cq is None:
             return GetResult(GetStatus.NO_MATCHED_LOGIC_QUEUE, 0, 0, 0)
@@ -396,6 +410,7 @@ class MessageStore:
             return GetResult(GetStatus.OFFSET_OVERFLOW_ONE, offset, lo, hi)
         if offset > hi:
             return GetResult(GetStatus.OFFSET_OVERFLOW_BADLY, lo if lo == 0 else hi, lo, hi)
+        begin = self.clock()
         buf, n_entries = cq.window(offset, max(16000, max_msgs * 20) // 20)  # maxFilterMessageCount: CQ bytes
         if not n_entries:
             return GetResult(GetStatus.OFFSET_FOUND_NULL, self._roll_next_cq_file(cq, offset), lo, hi)
@@ -413,9 +428,14 @@ class MessageStore:
             msg_filter, result.buffers, result.offsets, body)
         result.status = _SELECT_STATUS[found]
         result.suggest_pulling_from_slave = (max_phy - max_pulling) > self.memory_limit
-        stats = self.stats
         stats["get_messages"] += count
         stats["get_bytes"] += total
+        if count:
+            stats["get_found"] += 1
+        elapsed = self.clock() - begin
+        ss = self.stats_service
+        if elapsed > ss.get_time_max:
+            ss.get_time_max = elapsed
         return result
 
     def _roll_next_cq_file(self, cq: ConsumeQueue, offset: int) -> int:
@@ -483,34 +503,18 @@ class MessageStore:
         msg = self.commitlog.message_at(e[0]) if e else None
         return msg.store_timestamp if msg else -1
 
-    def sample_stats(self, now_ms: int | None = None) -> None:
-        """Called once a second: keeps a minute of (time, puts, gets) samples for the TPS figures."""
-        now = self.clock() if now_ms is None else now_ms
-        self._samples.append((now, self.stats["put_messages"], self.stats["get_messages"]))
-        while len(self._samples) > 61:
-            self._samples.popleft()
-
-    def _tps(self, key: int, window_ms: int) -> float:
-        if len(self._samples) < 2:
-            return 0.0
-        last = self._samples[-1]
-        first = next((s for s in self._samples if last[0] - s[0] <= window_ms), self._samples[0])
-        dt = (last[0] - first[0]) / 1000
-        return (last[key] - first[key]) / dt if dt > 0 else 0.0
-
     def runtime_info(self) -> dict[str, str]:
-        """The store's part of GET_BROKER_RUNTIME_INFO, with Java's key names."""
+        """The store's part of GET_BROKER_RUNTIME_INFO (DefaultMessageStore.getRuntimeInfo), Java's keys."""
         from .cleanup import disk_used_ratio
-        info = {"commitLogMinOffset": str(self.commitlog.min_offset()),
-                "commitLogMaxOffset": str(self.commitlog.max_offset()),
-                "putMessageTimesTotal": str(self.stats["put_messages"]),
-                "putMessageSizeTotal": str(self.stats["put_bytes"]),
-                "putTps": f"{self._tps(1, 10_000):.2f} {self._tps(1, 60_000):.2f}",
-                "getFoundTps": f"{self._tps(2, 10_000):.2f} {self._tps(2, 60_000):.2f}",
-                "commitLogDiskRatio": f"{disk_used_ratio(self.config.commitlog_dir):.4f}",
-                "consumeQueueDiskRatio": f"{disk_used_ratio(self.root):.4f}",
-                "dispatchBehindBytes": str(max(0, self.commitlog.max_offset() - self.dispatched_offset)),
-                "earliestMessageTimeStamp": str(self._earliest_commitlog_time())}
+        info = self.stats_service.runtime_info()
+        cl_dir = self.config.commitlog_dir
+        cl_ratio = java_double(disk_used_ratio(cl_dir) if os.path.exists(cl_dir) else -1.0)
+        info.update({f"commitLogDiskRatio_{cl_dir}": cl_ratio, "commitLogDiskRatio": cl_ratio,
+                     "consumeQueueDiskRatio": java_double(disk_used_ratio(self.config.consume_queue_dir)),
+                     "commitLogMinOffset": str(self.commitlog.min_offset()),
+                     "commitLogMaxOffset": str(self.commitlog.max_offset()),
+                     "dispatchBehindBytes": str(max(0, self.commitlog.max_offset() - self.dispatched_offset)),
+                     "earliestMessageTimeStamp": str(self._earliest_commitlog_time())})
         info.update(self.ha.runtime_info())
         if self.timer is not None:
             info.update(self.timer.runtime_info())

@@ -50,6 +50,7 @@ class PullProcessor:
         self.holds = holds
         self.broker_ip = broker_ip
         self.is_slave = is_slave
+        self.stats = None   # the broker's BrokerStatsManager (GROUP_GET_*, BROKER_GET_NUMS), once per found pull
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.PULL_MESSAGE: self.pull, RequestCode.LITE_PULL_MESSAGE: self.pull}
@@ -127,6 +128,11 @@ class PullProcessor:
         # "*" matches every entry: the store then makes no filter calls per entry
         store_filter = None if type(msg_filter) is TagFilter and msg_filter.all else msg_filter
         parts: list[bytes] = []    # the records, sent as the body's parts (no joined copy)
+        # the messages and bytes this get transferred, as the store's running totals move (no pass over parts)
+        store_stats = self.store.stats
+        got_before = store_stats["get_messages"]
+        bytes_before = store_stats["get_bytes"]
+        begin = time.monotonic()
         result = self.store.get_message(h.topic, h.queueId, h.queueOffset, h.maxMsgNums, store_filter, None, parts)
         suggest = self._suggest_broker(result.suggest_pulling_from_slave, group_cfg)
         header = PullMessageResponseHeader(suggest, result.next_begin_offset, result.min_offset, result.max_offset)
@@ -156,6 +162,17 @@ class PullProcessor:
         resp = make_response(req, code, status._value_, ext_fields=header.encode())
         if code == _SUCCESS:
             resp.body_parts = parts
+            stats = self.stats
+            if stats is not None:
+                # BrokerStatsManager.got inline: [messages, calls, bytes, latency ms] of topic@group
+                by_group = stats.group_get.get(h.topic)
+                c = by_group.get(h.consumerGroup) if by_group is not None else None
+                if c is None:
+                    c = stats.get_counter(h.topic, h.consumerGroup)
+                c[0] += store_stats["get_messages"] - got_before
+                c[1] += 1
+                c[2] += store_stats["get_bytes"] - bytes_before
+                c[3] += int((time.monotonic() - begin) * 1000)
         return resp, msg_filter
 
     def _suggest_broker(self, pulling_from_slave: bool, group_cfg) -> int:

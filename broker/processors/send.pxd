@@ -3,12 +3,15 @@
 import cython
 
 cdef class SendProcessor:
-    cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure
+    cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure, stats
+    cdef public dict put_counts
 
     # once per send each: C calls from send instead of method look-ups and Python calls
     cpdef tuple _check(self, conn, req, h)
     cpdef tuple _retry_or_dlq(self, req, h, queue_id)
     cpdef _put_response(self, req, result, queue_id)
+    @cython.locals(c=list)
+    cpdef _count_put(self, dict counts, str topic, Py_ssize_t num, Py_ssize_t size)
 
 cdef set _VALID_TOPICS
 cdef Py_ssize_t _VALID_TOPICS_MAX

@@ -167,6 +167,22 @@ class SendProcessor:
         # after every put of a send (header, stored messages, result, handling start ms): the broker trace writer
         self.on_stored: Callable[[SendMessageRequestHeader, list[m.StoredMessage], PutResult, int], None] | None = None
         self.fast_failure = FastFailure()   # SYSTEM_BUSY before a send is stored; the broker sets its started one
+        self.stats = None   # the broker's BrokerStatsManager (TOPIC_PUT_*, BROKER_PUT_NUMS, SNDBCK_PUT_NUMS)
+        self.put_counts = None      # its topic_put table, read as a C field per send
+
+    def set_stats(self, stats) -> None:
+        self.stats = stats
+        self.put_counts = stats.topic_put
+
+    def _count_put(self, counts: dict, topic: str, num: int, size: int) -> None:
+        """BrokerStatsManager.put inline (compiled: a typed dict look-up and three list-item increments of the
+        topic's [messages, calls, bytes])."""
+        c = counts.get(topic)
+        if c is None:
+            c = self.stats.put_counter(topic)
+        c[0] += num
+        c[1] += 1
+        c[2] += size
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.SEND_MESSAGE: self.send, RequestCode.SEND_MESSAGE_V2: self.send,
@@ -249,6 +265,10 @@ class SendProcessor:
             msgs = [msg]
         if not half:
             result = self.store.put_messages(msgs)
+        # stored (a flush or slave timeout still counts, as Java's sendOK): by the topic stored to, once per
+        # request; msgs[0].topic is the schedule / half topic when the message went there
+        if result.status is _PUT_OK and self.put_counts is not None:
+            self._count_put(self.put_counts, msgs[0].topic, len(msgs), result.append.wrote_bytes)
         if self.on_stored is not None:
             self.on_stored(h, msgs, result, now)
         store_cfg = self.store.config
@@ -327,6 +347,9 @@ class SendProcessor:
         result = self.store.put_message(msg)     # WAIT=false: no flush wait, as Java
         if result.status != PutStatus.PUT_OK:
             return make_response(req, ResponseCode.SYSTEM_ERROR, result.status.value)
+        if self.stats is not None:
+            self.stats.sent_back(h.group, props.get(PROPERTY_RETRY_TOPIC) or stored.topic, msg.topic,
+                                 result.append.wrote_bytes)
         return make_response(req, ResponseCode.SUCCESS)
 
     def _batch_messages(self, req, h, topic, queue_id, sys_flag, born_host, body):
