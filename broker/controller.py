@@ -103,7 +103,7 @@ class Broker:
                   StoreAdminProcessor(b, self.store, self.topics, self.stats),
                   OffsetAdminProcessor(self.store, self.offsets, self.schedule), QueueLockProcessor(),
                   ConsumerDiagnosticsProcessor(b, self.store, self.topics, self.consumers, self.producers,
-                                               self.offsets, self.groups, settings.broker_addr),
+                                               self.offsets, self.groups, settings.broker_addr, self.stats),
                   StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure, self.stats,
                                       self.daily_totals),
                   ConfigAdminProcessor(self.store, self.configuration, self._permission_changed), send]

@@ -20,6 +20,7 @@ from ..broker2client import Broker2Client
 from ..client_manager import ConsumerManager, ProducerManager
 from ..config import BrokerConfig
 from ..consumer_offset import ConsumerOffsetManager
+from ..stats.manager import GROUP_GET_NUMS, BrokerStatsManager
 from ..subscription_group import SubscriptionGroupManager
 from ..topic_config import TopicConfigManager
 from .common import mq_key
@@ -121,8 +122,10 @@ def _java_npe(method: str, line: int) -> str:
 class ConsumerDiagnosticsProcessor:
     def __init__(self, config: BrokerConfig, store: MessageStore, topics: TopicConfigManager,
                  consumers: ConsumerManager, producers: ProducerManager, offsets: ConsumerOffsetManager,
-                 groups: SubscriptionGroupManager | None = None, broker_addr: str = "") -> None:
+                 groups: SubscriptionGroupManager | None = None, broker_addr: str = "",
+                 stats: BrokerStatsManager | None = None) -> None:
         self.config = config
+        self.stats = stats
         self.store = store
         self.topics = topics
         self.consumers = consumers
@@ -177,7 +180,12 @@ class ConsumerDiagnosticsProcessor:
             last = self._store_time(topic, q, consumer_off - 1) if consumer_off > 0 else 0
             table[self._mq(topic, q)] = {"brokerOffset": broker_off, "consumerOffset": consumer_off,
                                          "lastTimestamp": last if last > 0 else 0}
-        return {"consumeTps": 0.0, "offsetTable": table}
+        return {"consumeTps": self._tps(group, topic), "offsetTable": table}
+
+    def _tps(self, group: str, topic: str) -> float:
+        """BrokerStatsManager.tpsGroupGetNums: the group's pulled messages per second over the last minute."""
+        item = self.stats.item(GROUP_GET_NUMS, f"{topic}@{group}") if self.stats is not None else None
+        return item.in_minute().tps if item is not None else 0.0
 
     @staticmethod
     def _connection(ch) -> dict:
@@ -218,12 +226,15 @@ class ConsumerDiagnosticsProcessor:
         h = GroupRequestHeader.decode(req.ext_fields)
         topics = [h.topic] if h.topic and h.topic.strip() else self.offsets.topics_of_group(h.consumerGroup)
         table: dict = {}
+        tps = 0.0
         for topic in topics:
             tc = self.topics.get(topic)
             if tc is None or self._filtered_out(h.consumerGroup, topic):
                 continue
-            table.update(self._consume_stats(h.consumerGroup, topic, tc.readQueueNums)["offsetTable"])
-        return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"consumeTps": 0.0, "offsetTable": table}))
+            stats = self._consume_stats(h.consumerGroup, topic, tc.readQueueNums)
+            table.update(stats["offsetTable"])
+            tps += stats["consumeTps"]
+        return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb({"consumeTps": tps, "offsetTable": table}))
 
     def get_broker_consume_stats(self, conn, req):
         """fetchAllConsumeStatsInBroker: for every subscription group, the ConsumeStats of each topic it has

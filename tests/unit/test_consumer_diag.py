@@ -401,3 +401,24 @@ def test_connection_lists_and_producer_info(env):
     resp = call(p, RequestCode.GET_ALL_PRODUCER_INFO)
     assert resp.body == (b'{"data":{"P":[{"clientId":"pid-1","language":"CPP","lastUpdateTimestamp":1234,'
                          b'"remoteIP":"/10.0.0.9:5","version":63}]}}')
+
+
+def test_consume_tps_is_the_groups_pulls_per_second_over_the_last_minute(env):
+    """GET_CONSUME_STATS / GET_BROKER_CONSUME_STATS consumeTps = tpsGroupGetNums(group, topic), as Java."""
+    from broker.stats.manager import GROUP_GET_NUMS, BrokerStatsManager
+    p = env
+    put(p, 3)
+    p.offsets.commit("G", "T", 0, 1)
+    t = [1_000_000]
+    p.stats = BrokerStatsManager("C", clock=lambda: t[0])
+    p.stats.got("T", "G", 0, 0, 0)
+    p.stats.sample_seconds()                    # the minute window starts
+    for _ in range(6):                          # 120 messages pulled over 60 s
+        p.stats.got("T", "G", 20, 2000, 1)
+        t[0] += 10_000
+        p.stats.sample_seconds()
+    assert p.stats.item(GROUP_GET_NUMS, "T@G").in_minute().tps == pytest.approx(2.0)
+    body = fastjson.loads(call(p, RequestCode.GET_CONSUME_STATS, {"consumerGroup": "G"}).body)
+    assert body["consumeTps"] == pytest.approx(2.0)
+    body = fastjson.loads(call(p, RequestCode.GET_CONSUME_STATS, {"consumerGroup": "other"}).body)
+    assert body["consumeTps"] == 0
