@@ -45,6 +45,20 @@ def test_consumer_progress_per_queue_lag_sorted_with_totals():
     assert consumer_cmds.format_progress(table, d["consumeTps"]) == want
 
 
+def test_consumer_progress_reports_messages_expired_before_consumption_apart():
+    """A consumer offset below the queue's min offset: those messages were deleted unconsumed. Java's Diff Total
+    is kept; ours adds Expired Total and the Lag Total without them, only when there are some."""
+    d = fastjson.loads(STATS)
+    table = msgfmt.mq_table(d["offsetTable"])
+    same = consumer_cmds.format_progress(table, d["consumeTps"])
+    # min offsets at or below the consumer offsets: exactly Java's text
+    assert consumer_cmds.format_progress(table, d["consumeTps"], mins={mq: 2 for mq in table}) == same
+    # broker-a q1: consumed to 90, retention deleted up to 95; broker-a q0: min 7 = the whole queue (7 > 2)
+    mins = {MQ("TopicA", "broker-a", 1): 95, MQ("TopicA", "broker-a", 0): 7}
+    out = consumer_cmds.format_progress(table, d["consumeTps"], mins=mins)
+    assert out == same + "Expired Total: 10\nLag Total: 5\n"
+
+
 def test_consumer_progress_with_client_ip_column():
     table = msgfmt.mq_table(fastjson.loads(STATS)["offsetTable"])
     ips = {MQ("TopicA", "broker-a", 0): "10.0.0.7"}

@@ -87,6 +87,20 @@ async def consume_stats(admin: AdminClient, group: str, topic: str | None = None
     return table, tps
 
 
+async def min_offsets(admin: AdminClient, table: dict[MQ, dict]) -> dict[MQ, int]:
+    """The min offset of every queue in a consume-stats table (GET_TOPIC_STATS_INFO per topic and broker): where a
+    consumer offset is below it, messages were deleted (retention) before the group consumed them."""
+    out: dict[MQ, int] = {}
+    for topic in sorted({mq.topic for mq in table}):
+        names = {mq.broker_name for mq in table if mq.topic == topic}
+        for bd in (await admin.route(topic)).brokerDatas:
+            addr = select_addr(bd)
+            if addr and bd.brokerName in names:
+                d = body_json(await admin.ok(addr, RequestCode.GET_TOPIC_STATS_INFO, {"topic": topic}))
+                out.update((mq, int(w.get("minOffset", 0))) for mq, w in mq_table(d.get("offsetTable")).items())
+    return out
+
+
 async def consumer_connection(admin: AdminClient, group: str, addr: str | None = None) -> dict:
     """examineConsumerConnectionInfo: GET_CONSUMER_CONNECTION_LIST to one broker of the retry topic (or `addr`)."""
     given = addr is not None

@@ -19,9 +19,12 @@ from .msgfmt import MQ, RETRY_PREFIX, format_date, front, mq_table, parse_date_s
 
 # ---------------------------------------------------------------- consumerProgress
 
-def format_progress(table: dict[MQ, dict], tps: float, client_ips: dict[MQ, str] | None = None) -> str:
+def format_progress(table: dict[MQ, dict], tps: float, client_ips: dict[MQ, str] | None = None,
+                    mins: dict[MQ, int] | None = None) -> str:
     """ConsumerProgressSubCommand with -g: per queue broker offset, consumer offset, (client IP), diff, last
-    consume time; then Consume TPS and Diff Total."""
+    consume time; then Consume TPS and Diff Total, as Java prints them. Ours on top, only when some queue's
+    consumer offset is below its min offset (`mins`): the messages deleted before the group consumed them,
+    "Expired Total", and the lag without them, "Lag Total" (Java's Diff Total counts both)."""
     show_ip = client_ips is not None
     if show_ip:
         head = (f"{'#Topic':<64}  {'#Broker Name':<32}  {'#QID':<4}  {'#Broker Offset':<20}  "
@@ -46,7 +49,17 @@ def format_progress(table: dict[MQ, dict], tps: float, client_ips: dict[MQ, str]
     out.append("\n")
     out.append(f"Consume TPS: {tps:.2f}\n")
     out.append(f"Diff Total: {total}\n")
+    expired = expired_total(table, mins or {})
+    if expired:
+        out.append(f"Expired Total: {expired}\n")
+        out.append(f"Lag Total: {total - expired}\n")
     return "".join(out)
+
+
+def expired_total(table: dict[MQ, dict], mins: dict[MQ, int]) -> int:
+    """Messages below each queue's min offset that the group had not consumed: gone, not consumable lag."""
+    return sum(max(0, min(mins.get(mq, 0), int(w.get("brokerOffset", 0))) - int(w.get("consumerOffset", 0)))
+               for mq, w in table.items())
 
 
 GROUP_LIST_HEAD = (f"{'#Group':<64}  {'#Count':<6}  {'#Version':<24} {'#Type':<5}  {'#Model':<14}  {'#TPS':<7}  "
@@ -91,7 +104,7 @@ async def consumer_progress(ctx: Ctx) -> None:
         group = ctx.get("g")
         table, tps = await ax.consume_stats(ctx.admin, group)
         ips = await _allocation(ctx, group) if show_ip else None
-        sys.stdout.write(format_progress(table, tps, ips))
+        sys.stdout.write(format_progress(table, tps, ips, await ax.min_offsets(ctx.admin, table)))
         return
     resp = await ctx.admin.namesrv(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
     topics = m.java_hashmap_order(list(fastjson.loads(resp.body).get("topicList") or []))   # a HashSet in Java
