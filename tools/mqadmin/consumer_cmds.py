@@ -14,7 +14,7 @@ from store import message as m
 from . import adminext as ax
 from .cli import CommandError, Ctx, Opt, SubCommand
 from .client import AdminError
-from .msgfmt import MQ, RETRY_PREFIX, format_date, front, mq_table, parse_date_ssss, running_info_text, version_desc
+from .msgfmt import MQ, RETRY_PREFIX, format_date, front, mq_table, ms_or_date, running_info_text, version_desc
 
 
 # ---------------------------------------------------------------- consumerProgress
@@ -304,11 +304,7 @@ def reset_timestamp(s: str) -> int:
     """resetOffsetByTime -s: "now" (-1), milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS."""
     if s == "now":
         return -1
-    try:
-        return int(s)
-    except ValueError:
-        pass
-    v = parse_date_ssss(s)
+    v = ms_or_date(s)
     if v is None:
         raise CommandError(f"specified timestamp invalid: {s} (now, currentTimeMillis or yyyy-MM-dd#HH:mm:ss:SSS)")
     return v

@@ -268,6 +268,22 @@ async def _queue_window(ctx: Ctx, addr: str, mq: MQ, begin: int | None, end: int
     return lo, hi
 
 
+async def _pull_window(ctx: Ctx, addr: str, mq: MQ, lo: int, hi: int, sub: str):
+    """Pull results of one queue from lo up to hi, 32 at a time (the tools' consumer group); a failed pull is
+    reported and ends the walk, as does a result that is not FOUND or NO_MATCHED_MSG after it is yielded."""
+    offset = lo
+    while offset < hi:
+        try:
+            res = await mc.pull(ctx.admin, addr, TOOLS_CONSUMER_GROUP, mq, offset, 32, sub)
+        except CommandError as e:
+            print(f"pull {mq} at {offset} failed: {e}", file=sys.stderr)
+            return
+        offset = res.next_begin
+        yield offset, res
+        if res.status not in ("FOUND", "NO_MATCHED_MSG"):
+            return
+
+
 def _opt_time(ctx: Ctx, short: str) -> int | None:
     return parse_timestamp(ctx.get(short)) if ctx.has(short) else None
 
@@ -283,14 +299,7 @@ async def print_msg(ctx: Ctx) -> None:
         addr = mc.broker_addr(route, mq.broker_name)
         lo, hi = await _queue_window(ctx, addr, mq, begin, end)
         sys.stdout.write(f"minOffset={lo}, maxOffset={hi}, {mq}\n")
-        offset = lo
-        while offset < hi:
-            try:
-                res = await mc.pull(ctx.admin, addr, TOOLS_CONSUMER_GROUP, mq, offset, 32, sub)
-            except CommandError as e:
-                print(f"pull {mq} at {offset} failed: {e}", file=sys.stderr)
-                break
-            offset = res.next_begin
+        async for offset, res in _pull_window(ctx, addr, mq, lo, hi, sub):
             if res.status == "FOUND":
                 for msg in res.messages:
                     sys.stdout.write(pulled_line(with_pull_props(msg, res), mq.broker_name, charset, print_body))
@@ -298,7 +307,6 @@ async def print_msg(ctx: Ctx) -> None:
                 sys.stdout.write(f"{mq} no matched msg. status={res.status}, offset={offset}\n")
             else:
                 sys.stdout.write(f"{mq} print msg finished. status={res.status}, offset={offset}\n")
-                break
         sys.stdout.write("--------------------------------------------------------\n")
         sys.stdout.flush()
 
@@ -315,14 +323,7 @@ async def print_msg_by_queue(ctx: Ctx) -> None:
     addr = mc.broker_addr(await ctx.admin.route(topic), broker)
     lo, hi = await _queue_window(ctx, addr, mq, begin, end)
     counts: dict[str, int] = {}
-    offset = lo
-    while offset < hi:
-        try:
-            res = await mc.pull(ctx.admin, addr, TOOLS_CONSUMER_GROUP, mq, offset, 32, sub)
-        except CommandError as e:
-            print(f"pull {mq} at {offset} failed: {e}", file=sys.stderr)
-            break
-        offset = res.next_begin
+    async for _offset, res in _pull_window(ctx, addr, mq, lo, hi, sub):
         if res.status != "FOUND":
             break
         for msg in res.messages:

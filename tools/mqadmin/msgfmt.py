@@ -89,14 +89,17 @@ def parse_date_ssss(s: str) -> int | None:
     return int(time.mktime(d.replace(microsecond=0).timetuple())) * 1000 + int(frac)
 
 
-def parse_timestamp(s: str, now_ms: int | None = None) -> int:
-    """The -b/-e/-s timestamp of printMsg and friends: milliseconds or yyyy-MM-dd#HH:mm:ss:SSS."""
-    s = s.strip()
+def ms_or_date(s: str) -> int | None:
+    """Milliseconds, or a yyyy-MM-dd#HH:mm:ss:SSS local time; None when it is neither."""
     try:
         return int(s)
     except ValueError:
-        pass
-    v = parse_date_ssss(s)
+        return parse_date_ssss(s)
+
+
+def parse_timestamp(s: str, now_ms: int | None = None) -> int:
+    """The -b/-e/-s timestamp of printMsg and friends: milliseconds or yyyy-MM-dd#HH:mm:ss:SSS."""
+    v = ms_or_date(s.strip())
     if v is None:
         raise CommandError(f"Unparseable date: \"{s}\" (expected currentTimeMillis or yyyy-MM-dd#HH:mm:ss:SSS)")
     return v
