@@ -29,7 +29,7 @@ run: install
 
 # The whole suite compiled, then the codec and store suites again as pure Python (both modes must agree).
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 	$(MAKE) --no-print-directory test-pure
 
 PURE_SUITES := tests/unit/test_codec.py tests/unit/test_codec_reference.py tests/unit/test_connection_protocol.py tests/unit/test_headers.py \
