@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from remoting.config import ServerConfig, apply_properties, read_properties_file
 from store.config import MessageStoreConfig
 
+from .java_only_keys import JAVA_ONLY_DEFAULTS
+
+
 
 def _local_ip() -> str:
     """Java's default brokerIP1: the first non-loopback IPv4 address (127.0.0.1 when there is none)."""
@@ -115,4 +118,6 @@ def load_settings(config_file: str | None, namesrv: str | None = None,
     store.storePathRootDir = os.path.abspath(store.storePathRootDir)
     if store.storePathCommitLog:
         store.storePathCommitLog = os.path.abspath(store.storePathCommitLog)
-    return BrokerSettings(broker, server, store, config_file, {k: props[k] for k in unknown}), unknown
+    extra = {**JAVA_ONLY_DEFAULTS, **{k: props[k] for k in unknown}}
+    return (BrokerSettings(broker, server, store, config_file, extra),
+            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS])

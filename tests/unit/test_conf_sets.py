@@ -35,3 +35,17 @@ def test_conf_set_runs_side_by_side(name):
     # masters come first in the start order, so a slave's first registration already names its master
     roles = [s.store.brokerRole for s in settings]
     assert roles == sorted(roles, key=lambda r: r == "SLAVE")
+
+
+def test_java_only_broker_keys_are_reported_with_java_defaults_and_kept_when_set(tmp_path):
+    """Keys of Java's broker config this broker has no use for: reported (getBrokerConfig, exportConfigs read them),
+    a configured value kept, no 'unknown property' warning for them."""
+    from broker.config import load_settings
+    from broker.java_only_keys import JAVA_ONLY_DEFAULTS
+    conf = tmp_path / "b.properties"
+    conf.write_text("sendMessageThreadPoolNums=8\nnotAJavaKey=1\n")
+    settings, unknown = load_settings(str(conf), overrides={"storePathRootDir": str(tmp_path)})
+    assert unknown == ["notAJavaKey"]
+    assert settings.extra["sendMessageThreadPoolNums"] == "8" and settings.extra["notAJavaKey"] == "1"
+    assert settings.extra["useTLS"] == "false" and settings.extra["filterServerNums"] == "0"
+    assert set(JAVA_ONLY_DEFAULTS) <= set(settings.extra)
