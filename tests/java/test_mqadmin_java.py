@@ -72,6 +72,17 @@ COMMANDS: list[tuple[str, str]] = [
 # differences that are understood: name -> why
 KNOWN: dict[str, str] = {}
 
+# keys we report beyond 4.9.7's: the runtime info's HA and 5.x timer figures (README); broker config keys of
+# 5.x (timer*, diskSpace*Ratio) and ours (brokerTraceEnable, channelExpiredTimeout), haMasterAddress (Java omits
+# it while null); the 5.x NameServer keys we honour
+EXTRA_KEYS = {"haConnectionCount", "push2SlaveMaxOffset", "slaveFallBehindMuch", "timerCongestNum",
+              "timerDeliverLagMs", "timerDequeueTps", "timerEnqueueTps", "timerOffsetBehind", "timerPendingNum",
+              "timerReadBehind",
+              "brokerTraceEnable", "channelExpiredTimeout", "diskSpaceCleanForciblyRatio", "diskSpaceWarningLevelRatio",
+              "haMasterAddress", "mappedFileSizeTimerLog", "timerCongestNumEachSlot", "timerFlushIntervalMs",
+              "timerMaxDelaySec", "timerPrecisionMs", "timerRollWindowSlot", "timerWheelEnable",
+              "enableAllTopicList", "returnOrderTopicConfigToBroker", "scanNotActiveBrokerInterval"}
+
 NUM = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -97,7 +108,9 @@ def shape(text: str) -> Shape:
             continue
         m = re.match(r"^\s*([A-Za-z][\w .%()/-]*?)\s*[:=]\s", line)
         if m and not NUM.match(m.group(1)):
-            keys.add(m.group(1).strip())
+            key = re.sub(r"_/.*", "_<path>", m.group(1).strip())     # commitLogDiskRatio_<store path>
+            if key not in EXTRA_KEYS:
+                keys.add(key)
         else:
             rows += 1
     return Shape(headers, keys, rows)
@@ -149,7 +162,7 @@ def build(java, root: Path, namesrv, brokers, ns_addr: str, addrs: list[str]) ->
     ids.parent.mkdir(parents=True, exist_ok=True)
     ids.write_text("NEVER\n")
     consumer = java.start(root / "consumer", "OracleConsumer", "-n", ns_addr, "-t", TOPIC, "-g", GROUP, "-o",
-                          root / "consumer" / "c.log", "--ids", ids, "--timeout", 600)
+                          root / "consumer" / "c.log", "--ids", ids, "--timeout", 3000)
     w = World(ns_addr, addrs[0], addrs[1], first.offset_id, first.key, first.msg_id)
     deadline_poll(lambda: "#Diff Total: 0" in apache(work, ["consumerProgress", "-n", ns_addr, "-g", GROUP])
                   or "Diff Total: 0" in apache(work, ["consumerProgress", "-n", ns_addr, "-g", GROUP]),
@@ -181,6 +194,29 @@ def worlds(java, tmp_path_factory):
             d.stop()
 
 
+def consumer_lines(root: Path) -> int:
+    path = root / "consumer" / "c.log"
+    return sum(1 for line in path.read_text(errors="replace").splitlines() if line.startswith("MSG "))
+
+
+def test_operator_day_java_consumer_on_our_cluster(worlds):
+    """The diagnostic calls our broker forwards to a live Java consumer, through our mqadmin: its running info,
+    a message consumed directly, and a reset by time that makes it receive everything again."""
+    root, w, _ = worlds
+    conn = ours(["consumerConnection", "-n", w.ns, "-g", GROUP])
+    client_ids = consumer_client_ids(conn)
+    assert len(client_ids) == 1, conn
+    status = ours(["consumerStatus", "-n", w.ns, "-g", GROUP, "-i", client_ids[0]])
+    assert "PROP_CLIENT_VERSION" in status and TOPIC in status, status
+    direct = ours(["queryMsgById", "-n", w.ns, "-i", w.msg, "-g", GROUP, "-d", client_ids[0]])
+    assert "consumeResult=CR_SUCCESS" in direct, direct
+    before = consumer_lines(root / "ours")
+    reset = ours(["resetOffsetByTime", "-n", w.ns, "-g", GROUP, "-t", TOPIC, "-s", "0"])
+    assert reset.count("broker-") >= QUEUES * 2, reset
+    deadline_poll(lambda: consumer_lines(root / "ours") >= before + COUNT, 90,
+                  "the Java consumer to receive every message again after the reset")
+
+
 @pytest.mark.parametrize("name,template", COMMANDS, ids=[c[0] for c in COMMANDS])
 def test_apache_mqadmin_same_shape_on_both_clusters(worlds, name, template):
     root, w_ours, w_java = worlds
@@ -207,31 +243,10 @@ def test_our_mqadmin_prints_what_apache_prints_on_java(worlds, name, template):
     (out_dir / "ours").mkdir(parents=True, exist_ok=True)
     work = root / "admin-run2"
     work.mkdir(exist_ok=True)
-    by_apache = apache(work, argv_of(name, template, w_java, out_dir / "apache"))
+    # ours first: our delete* of a name already gone fails (the issue's bad-input rule), Apache's succeeds
     by_ours = ours(argv_of(name, template, w_java, out_dir / "ours"))
+    by_apache = apache(work, argv_of(name, template, w_java, out_dir / "apache"))
     if name in KNOWN:
         pytest.xfail(KNOWN[name])
     assert str(shape(by_ours)) == str(shape(by_apache)), f"\n--- ours:\n{by_ours}\n--- Apache's:\n{by_apache}"
 
-
-def consumer_lines(root: Path) -> int:
-    path = root / "consumer" / "c.log"
-    return sum(1 for line in path.read_text(errors="replace").splitlines() if line.startswith("MSG "))
-
-
-def test_operator_day_java_consumer_on_our_cluster(worlds):
-    """The diagnostic calls our broker forwards to a live Java consumer, through our mqadmin: its running info,
-    a message consumed directly, and a reset by time that makes it receive everything again."""
-    root, w, _ = worlds
-    conn = ours(["consumerConnection", "-n", w.ns, "-g", GROUP])
-    client_ids = consumer_client_ids(conn)
-    assert len(client_ids) == 1, conn
-    status = ours(["consumerStatus", "-n", w.ns, "-g", GROUP, "-i", client_ids[0]])
-    assert "PROP_CLIENT_VERSION" in status and TOPIC in status, status
-    direct = ours(["queryMsgById", "-n", w.ns, "-i", w.msg, "-g", GROUP, "-d", client_ids[0]])
-    assert "consumeResult=CR_SUCCESS" in direct, direct
-    before = consumer_lines(root / "ours")
-    reset = ours(["resetOffsetByTime", "-n", w.ns, "-g", GROUP, "-t", TOPIC, "-s", "0"])
-    assert reset.count("broker-") >= QUEUES * 2, reset
-    deadline_poll(lambda: consumer_lines(root / "ours") >= before + COUNT, 90,
-                  "the Java consumer to receive every message again after the reset")
