@@ -99,6 +99,7 @@ class ConsumeQueue:
     # ------------------------------------------------------------ write
     def put(self, cq_offset: int, phys: int, size: int, tags_code: int) -> bool:
         if phys + size <= self.max_physic_offset:
+            self._rewrite_if_torn(cq_offset, phys, size, tags_code)
             return True  # already dispatched (recovery re-dispatches)
         expect = cq_offset * CQ_UNIT
         files = self.queue.files
@@ -110,7 +111,8 @@ class ConsumeQueue:
                 self.min_logic_offset = expect
         current = mf.file_from_offset + mf.wrote_position
         if expect < current:
-            log.warning("consume queue %s-%d: entry %d already written", self.topic, self.queue_id, cq_offset)
+            if not self._rewrite_if_torn(cq_offset, phys, size, tags_code):
+                log.warning("consume queue %s-%d: entry %d already written", self.topic, self.queue_id, cq_offset)
             return True
         while current < expect:
             # a queue whose first entry is not at 0 (fillPreBlank), or a hole: blank entries keep positions
@@ -125,6 +127,27 @@ class ConsumeQueue:
         _ENTRY.pack_into(mf.mm, pos, phys, size, tags_code)
         mf.wrote_position = pos + CQ_UNIT
         self.max_physic_offset = phys + size
+        return True
+
+    def _rewrite_if_torn(self, cq_offset: int, phys: int, size: int, tags_code: int) -> bool:
+        """A re-dispatched message (recovery after a crash) whose entry exists with the same commit-log offset but
+        other size or tags code: the entry was being written when the process died (struct writes a field's bytes
+        last to first, so a kill can leave e.g. the tags code's low byte only). It is written again; True if so."""
+        pos = cq_offset * CQ_UNIT
+        mf = self.queue.find(pos)
+        if mf is None:
+            return False
+        p = pos - mf.file_from_offset
+        if p + CQ_UNIT > mf.wrote_position:
+            return False
+        old = _ENTRY.unpack_from(mf.mm, p)
+        if old[0] != phys or (old[1] == size and old[2] == tags_code):
+            return False
+        _ENTRY.pack_into(mf.mm, p, phys, size, tags_code)
+        if phys + size > self.max_physic_offset:
+            self.max_physic_offset = phys + size
+        log.warning("consume queue %s-%d: entry %d rewritten (size %d, tags code %d were torn by a crash)",
+                    self.topic, self.queue_id, cq_offset, old[1], old[2])
         return True
 
     # ------------------------------------------------------------ read

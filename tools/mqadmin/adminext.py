@@ -224,8 +224,14 @@ async def view_message(admin: AdminClient, msg_id: str) -> m.StoredMessage:
 async def query_message(admin: AdminClient, topic: str, key: str, max_num: int, begin: int = 0,
                         end: int = JAVA_LONG_MAX, unique: bool = False) -> list[m.StoredMessage]:
     """MQAdminImpl.queryMessage: QUERY_MESSAGE to a broker of each broker group of the topic, the messages whose
-    KEYS hold the key (or whose UNIQ_KEY is it); none is NO_MESSAGE "query message by key finished, but no message."."""
-    route = await admin.route(topic)
+    KEYS hold the key (or whose UNIQ_KEY is it); none is NO_MESSAGE "query message by key finished, but no message.".
+    A topic without a route is Java's TOPIC_NOT_EXIST "The topic[T] not matched route info"."""
+    try:
+        route = await admin.route(topic)
+    except AdminError as e:
+        if e.code != ResponseCode.TOPIC_NOT_EXIST:
+            raise
+        raise AdminError(ResponseCode.TOPIC_NOT_EXIST, f"The topic[{topic}] not matched route info") from None
     ext = {"topic": topic, "key": key, "maxNum": str(max_num), "beginTimestamp": str(begin),
            "endTimestamp": str(end)}
     if unique:
