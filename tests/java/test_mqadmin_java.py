@@ -132,8 +132,11 @@ def apache(work: Path, argv: list[str]) -> str:
     return r.stdout
 
 
-def ours(argv: list[str]) -> str:
-    r = subprocess.run([sys.executable, "-m", "tools.mqadmin", *argv], capture_output=True, text=True, timeout=120)
+def ours(argv: list[str], cwd: Path) -> str:
+    """Our mqadmin run in `cwd`: consumerStatus writes each client's running info under <now>/<clientId> there,
+    as Java's does."""
+    r = subprocess.run([sys.executable, "-m", "tools.mqadmin", *argv], capture_output=True, text=True, timeout=120,
+                       cwd=cwd)
     assert "Traceback" not in r.stderr, r.stderr
     return r.stdout
 
@@ -203,15 +206,15 @@ def test_operator_day_java_consumer_on_our_cluster(worlds):
     """The diagnostic calls our broker forwards to a live Java consumer, through our mqadmin: its running info,
     a message consumed directly, and a reset by time that makes it receive everything again."""
     root, w, _ = worlds
-    conn = ours(["consumerConnection", "-n", w.ns, "-g", GROUP])
+    conn = ours(["consumerConnection", "-n", w.ns, "-g", GROUP], root)
     client_ids = consumer_client_ids(conn)
     assert len(client_ids) == 1, conn
-    status = ours(["consumerStatus", "-n", w.ns, "-g", GROUP, "-i", client_ids[0]])
+    status = ours(["consumerStatus", "-n", w.ns, "-g", GROUP, "-i", client_ids[0]], root)
     assert "PROP_CLIENT_VERSION" in status and TOPIC in status, status
-    direct = ours(["queryMsgById", "-n", w.ns, "-i", w.msg, "-g", GROUP, "-d", client_ids[0]])
+    direct = ours(["queryMsgById", "-n", w.ns, "-i", w.msg, "-g", GROUP, "-d", client_ids[0]], root)
     assert "consumeResult=CR_SUCCESS" in direct, direct
     before = consumer_lines(root / "ours")
-    reset = ours(["resetOffsetByTime", "-n", w.ns, "-g", GROUP, "-t", TOPIC, "-s", "0"])
+    reset = ours(["resetOffsetByTime", "-n", w.ns, "-g", GROUP, "-t", TOPIC, "-s", "0"], root)
     assert reset.count("broker-") >= QUEUES * 2, reset
     deadline_poll(lambda: consumer_lines(root / "ours") >= before + COUNT, 90,
                   "the Java consumer to receive every message again after the reset")
@@ -244,7 +247,7 @@ def test_our_mqadmin_prints_what_apache_prints_on_java(worlds, name, template):
     work = root / "admin-run2"
     work.mkdir(exist_ok=True)
     # ours first: our delete* of a name already gone fails (the issue's bad-input rule), Apache's succeeds
-    by_ours = ours(argv_of(name, template, w_java, out_dir / "ours"))
+    by_ours = ours(argv_of(name, template, w_java, out_dir / "ours"), work)
     by_apache = apache(work, argv_of(name, template, w_java, out_dir / "apache"))
     if name in KNOWN:
         pytest.xfail(KNOWN[name])
