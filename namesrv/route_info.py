@@ -8,6 +8,7 @@ from typing import Callable
 
 from remoting.bodies import (MASTER_ID, PERM_READ, PERM_WRITE, BrokerData, ClusterInfo, DataVersion, QueueData,
                              TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicRouteData)
+from remoting.java_order import hashmap_order
 
 log = logging.getLogger("namesrv")
 
@@ -201,9 +202,13 @@ class RouteInfo:
         table = self.topic_queue_table.get(topic)
         if table is None:
             return None
+        # Java's order: queue datas as its HashMap of broker names iterates, broker datas as a HashSet of them
+        # does (the same order here); clients keep both lists' order (a subscriber's HashSet of queues, which
+        # mqadmin allocateMQ prints, depends on it)
+        names = hashmap_order(table)
         route = TopicRouteData(queueDatas=[QueueData(q.brokerName, q.readQueueNums, q.writeQueueNums, q.perm,
-                                                     q.topicSysFlag) for q in table.values()])
-        for name in table:
+                                                     q.topicSysFlag) for q in (table[n] for n in names)])
+        for name in names:
             bd = self.broker_addr_table.get(name)
             if bd is None:
                 continue

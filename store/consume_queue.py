@@ -133,12 +133,8 @@ class ConsumeQueue:
         """A re-dispatched message (recovery after a crash) whose entry exists with the same commit-log offset but
         other size or tags code: the entry was being written when the process died (struct writes a field's bytes
         last to first, so a kill can leave e.g. the tags code's low byte only). It is written again; True if so."""
-        pos = cq_offset * CQ_UNIT
-        mf = self.queue.find(pos)
+        mf, p = self._locate(cq_offset)
         if mf is None:
-            return False
-        p = pos - mf.file_from_offset
-        if p + CQ_UNIT > mf.wrote_position:
             return False
         old = _ENTRY.unpack_from(mf.mm, p)
         if old[0] != phys or (old[1] == size and old[2] == tags_code):
@@ -157,13 +153,20 @@ class ConsumeQueue:
     def max_offset(self) -> int:
         return self.queue.max_offset() // CQ_UNIT
 
-    def entry(self, cq_offset: int) -> tuple[int, int, int] | None:
+    def _locate(self, cq_offset: int):
+        """The file holding a written entry and the entry's position in it; (None, 0) when not written."""
         pos = cq_offset * CQ_UNIT
         mf = self.queue.find(pos)
         if mf is None:
-            return None
+            return None, 0
         p = pos - mf.file_from_offset
         if p + CQ_UNIT > mf.wrote_position:
+            return None, 0
+        return mf, p
+
+    def entry(self, cq_offset: int) -> tuple[int, int, int] | None:
+        mf, p = self._locate(cq_offset)
+        if mf is None:
             return None
         return _ENTRY.unpack_from(mf.mm, p)
 

@@ -14,6 +14,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
+from remoting.java_order import hashmap_order
+
 MESSAGE_MAGIC_CODE = -626843481      # 0xDAA320A7
 BLANK_MAGIC_CODE = -875286124        # 0xCBD43194
 END_FILE_MIN_BLANK_LENGTH = 8
@@ -426,28 +428,7 @@ def decode_offset_msg_id(msg_id: str) -> tuple[tuple[str, int], int]:
     return (str(ipaddress.ip_address(raw[:n])), _I32.unpack_from(raw, n)[0]), _I64.unpack_from(raw, n + 4)[0]
 
 
-@functools.lru_cache(maxsize=4096)
-def _java_spread(key: str) -> int:
-    h = java_string_hash(key) & 0xFFFFFFFF
-    return h ^ (h >> 16)
-
-
-def java_hashmap_order(keys: list[str], max_size: int | None = None) -> list[str]:
-    """The iteration order of a java.util.HashMap (default capacity 16, load factor 0.75) into which `keys`
-    were put in this order: by bucket index of the final table, insertion order within a bucket.
-    `max_size` is the most entries the map ever held (it sizes the table; removals do not shrink it)."""
-    n = max(len(keys), max_size or 0)
-    cap = 16
-    while n > cap * 3 // 4:
-        cap *= 2
-    return list(_hashmap_order(tuple(keys), cap))
-
-
-@functools.lru_cache(maxsize=4096)
-def _hashmap_order(keys: tuple[str, ...], cap: int) -> tuple[str, ...]:
-    # a producer sends the same property names message after message: the order is computed once per set
-    pos = {k: i for i, k in enumerate(keys)}
-    return tuple(sorted(keys, key=lambda k: ((_java_spread(k) & (cap - 1)), pos[k])))
+java_hashmap_order = hashmap_order      # re-exported: callers across the tree know it by this name
 
 
 _ORDER: dict = {}              # (keys in insertion order, table capacity) -> HashMap iteration order
@@ -482,7 +463,7 @@ def _java_order(props: dict[str, str], max_size: int | None) -> tuple[str, ...]:
     ck = (keys, cap)
     order = _ORDER.get(ck)
     if order is None:
-        order = _hashmap_order(keys, cap)
+        order = tuple(hashmap_order(keys, n))
         if len(_ORDER) >= _ORDER_MAX:
             _ORDER.clear()
         _ORDER[ck] = order

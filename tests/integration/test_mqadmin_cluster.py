@@ -13,7 +13,7 @@ import pytest
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
-from tests.support.admin import mqadmin
+from tests.support.admin import mqadmin, mqadmin_lines
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 CLUSTER = "AdminCluster"
@@ -52,7 +52,7 @@ def fails(*args: str, ns, needle: str) -> None:
     assert needle in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
-def send(addr: str, topic: str, queue_id: int, count: int) -> None:
+def send(addr: str, topic: str, queue_id: int, count: int, tags: str = "", size: int = 2) -> None:
     async def go() -> None:
         client = RemotingClient()
         try:
@@ -60,8 +60,9 @@ def send(addr: str, topic: str, queue_id: int, count: int) -> None:
                 resp = await client.invoke(addr, make_request(RequestCode.SEND_MESSAGE, {
                     "producerGroup": "PID_admin", "topic": topic, "defaultTopic": "TBW102",
                     "defaultTopicQueueNums": "4", "queueId": str(queue_id), "sysFlag": "0",
-                    "bornTimestamp": str(int(time.time() * 1000)), "flag": "0", "properties": ""},
-                    f"m{i}".encode()), 5)
+                    "bornTimestamp": str(int(time.time() * 1000)), "flag": "0",
+                    "properties": f"TAGS\x01{tags}\x02" if tags else ""},
+                    f"m{i}".encode().ljust(size, b".")), 5)
                 assert resp.code == ResponseCode.SUCCESS, resp.remark
         finally:
             await client.close()
@@ -235,3 +236,172 @@ def test_export_then_import_into_another_cluster(cluster):
     metrics = json.loads((root / "export" / "metrics.json").read_text())
     assert set(metrics["evaluateReport"]) == {"broker-a", "broker-b"}
     assert set(metrics["totalData"]) == {"totalTps", "totalOneDayNum"}
+
+
+def test_message_and_queue_commands(cluster):
+    ns, a = cluster["ns"], cluster["a"]
+    ok("updateTopic", "-c", CLUSTER, "-t", "PqT", "-r", "2", "-w", "2", ns=ns)
+    send(a.addr, "PqT", 1, 3, tags="TagA")
+    send(a.addr, "PqT", 1, 2, tags="TagB")
+    send(a.addr, "PqT", 1, 1)
+    base = ("printMsgByQueue", "-t", "PqT", "-a", "broker-a", "-i", "1")
+    assert ok(*base, ns=ns) == ""              # neither -p nor -f: Java walks the queue and prints nothing
+    lines = ok(*base, "-p", "true", "-f", "true", ns=ns).splitlines()
+    assert len(lines) == 8
+    for offset, line in enumerate(lines[:6]):
+        assert re.fullmatch(rf"MSGID: [0-9A-F]{{32}} MessageExt \[brokerName=broker-a, queueId=1, storeSize=\d+, "
+                            rf"queueOffset={offset}, sysFlag=0, .*, toString\(\)=Message\{{topic='PqT', flag=0, "
+                            rf"properties=\{{MIN_OFFSET=0, MAX_OFFSET=6, CLUSTER={CLUSTER}.*\}}, body=\[\d+, \d+\], "
+                            rf"transactionId='null'\}}\] BODY: NOT PRINT BODY", line), line
+    assert [("TAGS=TagA" in x, "TAGS=TagB" in x) for x in lines[:6]] == \
+        [(True, False)] * 3 + [(False, True)] * 2 + [(False, False)]
+    assert lines[6:] == [f"Tag: {'TagA':<30} Count: 3", f"Tag: {'TagB':<30} Count: 2"]   # most frequent first
+    bodies = ok(*base, "-p", "true", "-d", "true", ns=ns).splitlines()
+    assert [x.rsplit(" BODY: ", 1)[1] for x in bodies] == ["m0", "m1", "m2", "m0", "m1", "m0"]
+    later = str(int(time.time() * 1000) + 3_600_000)         # -b after every message: an empty window
+    assert ok(*base, "-p", "true", "-b", later, ns=ns) == ""
+    fails(*base[:4], "nope", "-i", "1", ns=ns, needle="The broker[nope] not exist")
+
+    # allocateMQ: AllocateMessageQueueAveragely over the HashSet order of the 4 read queues (b1 a0 a1 b0, as
+    # Java 17 iterates them when the route lists broker-b first, as Java's NameServer does), HashMap order of ips
+    out = ok("allocateMQ", "-t", "PqT", "-i", "10.0.0.1,10.0.0.2,10.0.0.3", ns=ns)
+    q = '{{"brokerName":"broker-{}","queueId":{},"topic":"PqT"}}'.format
+    assert out == ('{"result":{"10.0.0.3":[' + q("b", 0) + '],"10.0.0.2":[' + q("a", 1) + '],"10.0.0.1":['
+                   + q("b", 1) + "," + q("a", 0) + "]}}\n")
+    out = json.loads(ok("allocateMQ", "-t", "PqT", "-i", "10.0.0.9", ns=ns))["result"]
+    assert len(out["10.0.0.9"]) == 4
+    fails("allocateMQ", "-t", "NoSuchTopic", "-i", "1.1.1.1", ns=ns, needle="CODE: 17")
+
+
+def max_offset(addr: str, topic: str, queue_id: int) -> int:
+    async def go() -> int:
+        client = RemotingClient()
+        try:
+            resp = await client.invoke(addr, make_request(RequestCode.GET_MAX_OFFSET,
+                                                          {"topic": topic, "queueId": str(queue_id)}), 5)
+            return int(resp.ext("offset"))
+        finally:
+            await client.close()
+    return asyncio.run(go())
+
+
+def test_send_rt_commands(cluster):
+    ns, a, b = cluster["ns"], cluster["a"], cluster["b"]
+    # sendMsgStatus: to the broker's own topic, a 16-byte warm-up then -c messages of "hello jodie"s
+    before = max_offset(a.addr, "broker-a", 0)
+    lines = ok("sendMsgStatus", "-b", "broker-a", "-c", "3", "-s", "20", ns=ns).splitlines()
+    port_hex = f"7F000001{a.port:08X}"
+    offsets = []
+    for line in lines:
+        hit = re.fullmatch(r"rt=\d+ms, SendResult=SendResult \[sendStatus=SEND_OK, msgId=[0-9A-F]{32}, "
+                           r"offsetMsgId=([0-9A-F]{32}), messageQueue=MessageQueue \[topic=broker-a, "
+                           r"brokerName=broker-a, queueId=0\], queueOffset=(\d+)\]", line)
+        assert hit and hit[1].startswith(port_hex), line
+        offsets.append(int(hit[2]))
+    assert offsets == [before + 1, before + 2, before + 3]
+    assert max_offset(a.addr, "broker-a", 0) == before + 4
+
+    # checkMsgSendRT: message i to queue i % 4 of the publish list (brokers by name)
+    ok("updateTopic", "-c", CLUSTER, "-t", "RtT", "-r", "2", "-w", "2", ns=ns)
+    lines = ok("checkMsgSendRT", "-t", "RtT", "-a", "5", "-s", "10", ns=ns).splitlines()
+    assert lines[0] == f"{'#Broker Name':<32}  {'#QID':<4}  {'#Send Result':<20}    #RT"
+    assert [x.split()[:3] for x in lines[1:6]] == [["broker-a", "0", "true"], ["broker-a", "1", "true"],
+                                                    ["broker-b", "0", "true"], ["broker-b", "1", "true"],
+                                                    ["broker-a", "0", "true"]]
+    assert lines[1].startswith(f"{'broker-a':<32}  {'0':<4}  {'true':<20}    ")
+    assert re.fullmatch(r"Avg RT: \d+\.\d\d", lines[6]) and len(lines) == 7
+    assert [max_offset(x.addr, "RtT", q) for x in (a, b) for q in (0, 1)] == [2, 1, 1, 1]
+
+    # clusterRT runs until killed: its first round, as a table and as tlog lines
+    head, *rows = streamed(["clusterRT", "-a", "3", "-i", "1"], ns, 3)
+    assert head == f"{'#Cluster Name':<24}  {'#Broker Name':<24}  {'#RT':<4}  {'#successCount':<8}  {'#failCount':<8}"
+    assert sorted(r.split()[1] for r in rows) == ["broker-a", "broker-b"]
+    for r in rows:
+        assert re.fullmatch(rf"{CLUSTER:<24}  broker-[ab]{' ' * 16}  \d+\.\d\d +  3 {' ' * 14}  0 {' ' * 14}", r), r
+    for r in streamed(["clusterRT", "-a", "2", "-p", "true", "-m", "roomA", "-i", "1"], ns, 2):
+        assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\|roomA\|{CLUSTER}\|broker-[ab]\|\d+", r), r
+
+
+def streamed(args: list[str], ns, count: int, then=None) -> list[str]:
+    return mqadmin_lines(*args, "-n", ns.addr, count=count, then=then)
+
+
+def pull_beyond_end(addr: str, group: str, topic: str) -> int:
+    """A pull far past a queue's end: the broker corrects the offset and writes an OFFSET_MOVED_EVENT."""
+    async def go() -> int:
+        client = RemotingClient()
+        try:
+            resp = await client.invoke(addr, make_request(RequestCode.PULL_MESSAGE, {
+                "consumerGroup": group, "topic": topic, "queueId": "0", "queueOffset": "100", "maxMsgNums": "1",
+                "sysFlag": "4", "commitOffset": "0", "suspendTimeoutMillis": "0", "subscription": "*",
+                "subVersion": "0"}), 5)
+            return resp.code
+        finally:
+            await client.close()
+    return asyncio.run(go())
+
+
+def test_start_monitoring(cluster):
+    ns, a = cluster["ns"], cluster["a"]
+    ok("updateTopic", "-b", a.addr, "-t", "MonT", "-r", "1", "-w", "1", ns=ns)
+    ok("updateTopic", "-b", a.addr, "-t", "%RETRY%GID_mon", "-r", "1", "-w", "1", ns=ns)
+    ok("updateSubGroup", "-b", a.addr, "-g", "GID_mon", ns=ns)
+    send(a.addr, "MonT", 0, 3)
+    moved = []
+    lines = streamed(["startMonitoring"], ns, 3,
+                     then=lambda: moved.append(pull_beyond_end(a.addr, "GID_mon", "MonT")))
+    assert moved == [ResponseCode.PULL_OFFSET_MOVED]
+    # an offline group (no connection) is not reported: the round is empty; the event may come within it
+    events = [x for x in lines if "reportDeleteMsgsEvent" in x]
+    assert [x for x in lines if x not in events] == ["[MONITOR] =========================================beginRound",
+                                                     "[MONITOR] =========================================endRound"]
+    assert len(events) == 1 and re.fullmatch(
+        r"\[MONITOR\] reportDeleteMsgsEvent: DeleteMsgsEvent \[offsetMovedEvent=OffsetMovedEvent \[consumerGroup="
+        r"GID_mon, messageQueue=MessageQueue \[topic=MonT, brokerName=broker-a, queueId=0\], offsetRequest=100, "
+        r"offsetNew=0\], eventTimestamp=\d{13}\]", events[0]), events
+
+
+def test_store_maintenance_commands(cluster):
+    """deleteExpiredCommitLog, cleanExpiredCQ and cleanUnusedTopic on a broker of their own (cluster Maint, on the
+    second NameServer): 64 KiB commit-log files kept 0 hours, deleted only when asked (the deletion hour is
+    12 hours away and the disk limit out of reach)."""
+    ns2, root = cluster["ns2"], cluster["root"]
+    m_root = root / "m"
+    props = {"brokerName": "broker-m", "brokerClusterName": "Maint", "mappedFileSizeCommitLog": 65536,
+             "fileReservedTime": 0, "deleteWhen": f"{(time.localtime().tm_hour + 12) % 24:02d}",
+             "diskMaxUsedSpaceRatio": 95, "cleanResourceInterval": 200}
+    broker = BrokerProcess(m_root, ns2.addr, **props)
+    with broker:
+        for topic in ("OldT", "NewT", "KeepT"):
+            ok("updateTopic", "-b", broker.addr, "-t", topic, "-r", "1", "-w", "1", ns=ns2)
+        send(broker.addr, "OldT", 0, 100, size=1000)      # ~110 KB: files 0 and 1
+        send(broker.addr, "NewT", 0, 70, size=1000)       # on into file 2
+        send(broker.addr, "KeepT", 0, 1)
+        commitlog, cq = m_root / "store" / "commitlog", m_root / "store" / "consumequeue"
+        def files() -> set[int]:                          # the next file may be there already, allocated ahead
+            return {int(p.name) for p in commitlog.iterdir()} - {3 * 65536}
+        assert files() == {0, 65536, 2 * 65536}
+        assert ok("deleteExpiredCommitLog", "-b", broker.addr, ns=ns2) == "success"
+        deadline = time.monotonic() + 20
+        while len(files()) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)                                 # the cleanup passes run every 200 ms
+        assert files() == {2 * 65536}                       # every file but the one being written
+        status = ok("brokerStatus", "-b", broker.addr, ns=ns2)
+        assert f"{'commitLogMinOffset':<32}: {2 * 65536}" in status.splitlines()
+
+        # OldT's entries all point into deleted files: its consume queue goes; NewT's and KeepT's stay
+        assert (cq / "OldT" / "0").is_dir()
+        assert ok("cleanExpiredCQ", "-c", "Maint", ns=ns2) == "success"
+        assert not (cq / "OldT" / "0").exists() and (cq / "NewT" / "0").is_dir() and (cq / "KeepT" / "0").is_dir()
+        assert ok("cleanExpiredCQ", "-c", "NoSuchCluster", ns=ns2) == "false"     # no broker asked
+    # NewT leaves the broker's topic configs while it is down: its consume queue is unused after the restart
+    topics_json = m_root / "store" / "config" / "topics.json"
+    table = json.loads(topics_json.read_text())
+    del table["topicConfigTable"]["NewT"]
+    topics_json.write_text(json.dumps(table))
+    with broker:
+        assert (cq / "NewT" / "0").is_dir()
+        assert ok("cleanUnusedTopic", "-c", "Maint", ns=ns2) == "success"
+        assert not (cq / "NewT" / "0").exists() and (cq / "KeepT" / "0").is_dir()
+        assert max_offset(broker.addr, "KeepT", 0) == 1
+        fails("cleanUnusedTopic", "-b", "127.0.0.1:1", ns=ns2, needle="connect to 127.0.0.1:1 failed")

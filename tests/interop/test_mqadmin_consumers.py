@@ -12,7 +12,7 @@ from remoting import fastjson
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_request
-from tests.support.admin import mqadmin
+from tests.support.admin import mqadmin, mqadmin_lines
 from tests.support.cpp1x import PushConsumer, message, produce
 
 pytestmark = pytest.mark.interop
@@ -122,6 +122,14 @@ async def test_mqadmin_with_a_live_cpp_client(cluster, tmp_path):
         assert all(client_id.split("@")[0] in x for x in ips[1:5])
         stats = newer("brokerConsumeStats", "-b", br.addr, ns=ns)
         assert stats.splitlines()[-1] == "Diff Total: 0"
+        # startMonitoring's first round: the online group is reported per topic (all consumed: nothing undone,
+        # no delay); its client answers running info with one subscription and no blocked queue: no NOTIFY
+        mon = mqadmin_lines("startMonitoring", "-n", ns.addr, until=lambda x: x.endswith("endRound"))
+        undone = [x for x in mon if "consumerGroup=CID_adm, topic=" + TOPIC + "," in x]
+        assert mon[0] == "[MONITOR] =========================================beginRound", mon
+        assert undone == [f"[MONITOR] reportUndoneMsgs: UndoneMsgs [consumerGroup=CID_adm, topic={TOPIC}, "
+                          f"undoneMsgsTotal=0, undoneMsgsSingleMQ=0, undoneMsgsDelayTimeMills=0]"], mon
+        assert not any("[NOTIFY]" in x for x in mon)
     finally:
         consumer.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 
 from remoting.client import RemotingClient
 from remoting.codes import RequestCode
@@ -12,6 +13,29 @@ from remoting.command import make_request
 
 def mqadmin(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tools.mqadmin", *args], capture_output=True, text=True, timeout=60)
+
+
+def mqadmin_lines(*args: str, count: int = 0, until=None, then=None, timeout: float = 30.0) -> list[str]:
+    """The first `count` stdout lines (or those up to the one `until(line)` holds for) of a subcommand that runs
+    until killed (clusterRT, startMonitoring). After the first line, `then()` runs, to cause what the command
+    should report. Killed at the end, or at `timeout` (the caller's assertion then fails)."""
+    proc = subprocess.Popen([sys.executable, "-m", "tools.mqadmin", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(timeout, proc.kill)
+    killer.start()
+    try:
+        lines = [proc.stdout.readline().rstrip("\n")]
+        if then is not None:
+            then()
+        while (until is None and len(lines) < count) or (until is not None and not until(lines[-1])):
+            line = proc.stdout.readline()
+            assert line, f"{args} ended after {lines}: {proc.stderr.read()[-2000:]}"
+            lines.append(line.rstrip("\n"))
+        return lines
+    finally:
+        killer.cancel()
+        proc.kill()
+        proc.communicate()
 
 
 def found_offset_ids(out: subprocess.CompletedProcess) -> list[str]:

@@ -305,3 +305,29 @@ def test_message_track_descriptions_of_client_errors():
                              + ROUTE_FRAME)
     assert ClientError(206, "Not found", "f").java_desc().endswith(
         "DESC: Not found\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/, f")
+
+
+def test_monitor_lines_are_javas_to_string():
+    from tools.mqadmin.monitor import delete_msgs_event, undone_msgs
+    mq = MQ("T", "broker-a", 0)
+    table = {mq: {"brokerOffset": 10, "consumerOffset": 4}, MQ("T", "broker-a", 1): {"brokerOffset": 3,
+                                                                                      "consumerOffset": 5}}
+    # a negative diff counts for neither the sum nor (being below 0) the single-queue maximum
+    assert undone_msgs("G", "T", table, {mq: 1500}) == (
+        "UndoneMsgs [consumerGroup=G, topic=T, undoneMsgsTotal=6, undoneMsgsSingleMQ=6, "
+        "undoneMsgsDelayTimeMills=1500]")
+    body = {"consumerGroup": "G", "messageQueue": {"brokerName": "broker-a", "queueId": 2, "topic": "T"},
+            "offsetNew": 0, "offsetRequest": 100}
+    assert delete_msgs_event(body, 1700000000000) == (
+        "DeleteMsgsEvent [offsetMovedEvent=OffsetMovedEvent [consumerGroup=G, messageQueue=MessageQueue "
+        "[topic=T, brokerName=broker-a, queueId=2], offsetRequest=100, offsetNew=0], eventTimestamp=1700000000000]")
+
+
+def test_java_hash_orders_fold_into_one():
+    from remoting.java_order import concurrent_hashmap_order, hashmap_order
+    from store.message import java_hashmap_order
+    from tools.mqadmin.cli import java_hash_order
+    names = ["broker-a", "broker-b", "broker-c"]
+    assert hashmap_order(names) == java_hashmap_order(names) == java_hash_order(names) == \
+        ["broker-b", "broker-c", "broker-a"]      # java.util.HashSet of these names, printed by Java 17
+    assert java_hash_order(names, concurrent=True) == concurrent_hashmap_order(names)

@@ -136,3 +136,15 @@ def test_filter_servers_appear_in_routes():
     assert r.pickup_topic_route_data("T").filterServerTable == {A0: ["10.0.0.9:9999"]}
     r.register_broker("C", A0, "a", 0, "", wrap(TopicConfig("T")), [], None, 0)
     assert r.pickup_topic_route_data("T").filterServerTable == {}
+
+
+def test_route_lists_brokers_in_the_order_of_javas_hash_map():
+    """Java's route carries queue datas as its HashMap of broker names iterates and broker datas as a HashSet of
+    them does: broker-b before broker-a whichever registered first (clients keep the lists' order)."""
+    for first, second in (("broker-a", "broker-b"), ("broker-b", "broker-a")):
+        r = RouteInfo()
+        reg(r, first, 0, A0 if first == "broker-a" else B0, wrap(TopicConfig("T", 4, 4)))
+        reg(r, second, 0, A0 if second == "broker-a" else B0, wrap(TopicConfig("T", 4, 4)))
+        route = r.pickup_topic_route_data("T")
+        assert [q.brokerName for q in route.queueDatas] == ["broker-b", "broker-a"]
+        assert [b.brokerName for b in route.brokerDatas] == ["broker-b", "broker-a"]

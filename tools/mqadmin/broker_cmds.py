@@ -7,7 +7,7 @@ import sys
 from remoting.codes import RequestCode
 
 from .cli import CommandError, Ctx, Opt, SubCommand, java_hash_order
-from .client import broker_config, runtime_info
+from .client import broker_config, cluster_addrs, runtime_info
 
 
 async def update_broker_config(ctx: Ctx) -> None:
@@ -85,17 +85,17 @@ async def broker_status(ctx: Ctx) -> None:
 
 
 def _clean(code: int):
-    """cleanExpiredCQ / deleteExpiredCommitLog / cleanUnusedTopic: -b one broker, else every master of -c (or of
-    every cluster); "success" (no newline, as Java) once every broker answered SUCCESS, "false" when there was no
-    broker to ask; a broker's error answer fails the command (Java: MQClientException)."""
+    """cleanExpiredCQ / deleteExpiredCommitLog / cleanUnusedTopic: -b one broker, else every address (masters and
+    slaves, ClusterInfo.retrieveAllAddrByCluster) of -c, or of every cluster. Prints (no newline, as Java) the
+    answer of the last broker asked: "success", or "false" when no broker was asked (an unknown cluster). A broker's
+    error answer fails the command (Java: MQClientException)."""
     async def run(ctx: Ctx) -> None:
         if ctx.has("b"):
             addrs = [ctx.get("b")]
         else:
             info = await ctx.admin.cluster_info()
-            addrs = []
-            for cluster in [ctx.get("c")] if ctx.get("c") else sorted(info.clusterAddrTable):
-                addrs += await ctx.admin.cluster_masters(cluster)
+            clusters = [ctx.get("c")] if ctx.get("c") else java_hash_order(info.clusterAddrTable)
+            addrs = [addr for cluster in clusters for addr in cluster_addrs(info, cluster)]
         for addr in addrs:
             await ctx.admin.ok(addr, code)
         print("success" if addrs else "false", end="")

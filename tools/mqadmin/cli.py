@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Union
 
+from remoting.java_order import concurrent_hashmap_order, hashmap_order
+
 
 class CommandError(Exception):
     """A failure reported to the operator as "<Class> command failed" with this text; exit status 1."""
@@ -311,50 +313,7 @@ def format_help(cmd: SubCommand) -> str:
     return format_usage(cmd) + format_options(cmd)
 
 
-# --- Java collection iteration order, so lists print in the order Apache's tool prints them ---
-
-def _java_string_hash(s: str) -> int:
-    h = 0
-    for unit in s.encode("utf-16-be").hex(" ", 2).split() if s else ():
-        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
-    return h
-
-
-def _spread(k) -> int:
-    h = _java_string_hash(str(k))
-    return (h ^ (h >> 16)) & 0x7FFFFFFF
-
-
 def java_hash_order(keys, concurrent: bool = False) -> list:
-    """The iteration order of a java.util.HashMap / HashSet of these String keys added in this order (capacity 16,
-    doubling past 0.75; a resize keeps each bucket's order), or with `concurrent` of the ConcurrentHashMap behind
-    java.util.Properties in Java 9+ (its resize moves a bucket's head nodes in reverse, ahead of the last run)."""
-    keys = list(dict.fromkeys(keys))
-    if not concurrent:
-        cap = 16
-        while len(keys) > cap * 0.75:
-            cap *= 2
-        return sorted(keys, key=lambda k: _spread(k) & (cap - 1))
-    n = 16
-    table: list[list] = [[] for _ in range(n)]
-    for count, k in enumerate(keys, 1):
-        table[_spread(k) & (n - 1)].append(k)
-        if count >= n - (n >> 2):          # sizeCtl reached: ConcurrentHashMap.transfer to 2n
-            new: list[list] = [[] for _ in range(2 * n)]
-            for i, bin_ in enumerate(table):
-                if not bin_:
-                    continue
-                bits = [_spread(x) & n for x in bin_]
-                last = len(bin_) - 1
-                while last > 0 and bits[last - 1] == bits[last]:
-                    last -= 1
-                lo = [x for x, b in zip(bin_[last:], bits[last:]) if b == 0]
-                hi = [x for x, b in zip(bin_[last:], bits[last:]) if b != 0]
-                for x, b in zip(bin_[:last], bits[:last]):
-                    if b == 0:
-                        lo.insert(0, x)
-                    else:
-                        hi.insert(0, x)
-                new[i], new[i + n] = lo, hi
-            table, n = new, 2 * n
-    return [k for bin_ in table for k in bin_]
+    """The iteration order of a java.util.HashMap / HashSet of these String keys added in this order, or with
+    `concurrent` of the ConcurrentHashMap behind java.util.Properties (remoting.java_order)."""
+    return concurrent_hashmap_order(keys) if concurrent else hashmap_order(keys)

@@ -103,12 +103,16 @@ class AdminClient:
 
     async def cluster_brokers(self, cluster: str) -> list[str]:
         """Every address (masters and slaves) of a cluster's brokers (fetchMasterAndSlaveAddrByClusterName)."""
-        info = await self.cluster_info()
-        out = []
-        for name in java_hash_order(info.clusterAddrTable.get(cluster, ())):
-            bd = info.brokerAddrTable.get(name)
-            out.extend(addr for _, addr in sorted((bd.brokerAddrs if bd else {}).items()))
-        return java_hash_order(out)
+        return java_hash_order(cluster_addrs(await self.cluster_info(), cluster))
+
+
+def cluster_addrs(info: ClusterInfo, cluster: str) -> list[str]:
+    """ClusterInfo.retrieveAllAddrByCluster: every address of every broker of a cluster, [] for an unknown one."""
+    out = []
+    for name in java_hash_order(info.clusterAddrTable.get(cluster, ())):
+        bd = info.brokerAddrTable.get(name)
+        out.extend(addr for _, addr in sorted((bd.brokerAddrs if bd else {}).items()))
+    return out
 
 
 def master_addrs(route: TopicRouteData) -> list[str]:

@@ -20,7 +20,7 @@ from .msgfmt import MQ, java_hashset_order, send_result
 
 PERM_READ, PERM_WRITE = 4, 2
 DEFAULT_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS = "TBW102", 4
-FLAG_SUBSCRIPTION = 0x4
+FLAG_SUSPEND, FLAG_SUBSCRIPTION = 0x2, 0x4
 
 
 def _local_ip() -> str:
@@ -207,11 +207,15 @@ def parse_sub(expression: str | None) -> set[str] | None:
 
 
 async def pull(admin: AdminClient, addr: str, group: str, mq: MQ, offset: int, max_nums: int,
-               sub: str = "*") -> PullResult:
+               sub: str = "*", suspend_ms: int = 0) -> PullResult:
+    """One PULL_MESSAGE; with `suspend_ms` the broker holds it that long for a new message (long polling)."""
+    flag = FLAG_SUBSCRIPTION | (FLAG_SUSPEND if suspend_ms else 0)
     ext = {"consumerGroup": group, "topic": mq.topic, "queueId": str(mq.queue_id), "queueOffset": str(offset),
-           "maxMsgNums": str(max_nums), "sysFlag": str(FLAG_SUBSCRIPTION), "commitOffset": "0",
-           "suspendTimeoutMillis": "20000", "subscription": sub or "*", "subVersion": "0", "expressionType": "TAG"}
-    resp = await admin.call(addr, RequestCode.PULL_MESSAGE, ext)
+           "maxMsgNums": str(max_nums), "sysFlag": str(flag), "commitOffset": "0",
+           "suspendTimeoutMillis": str(suspend_ms or 20000), "subscription": sub or "*", "subVersion": "0",
+           "expressionType": "TAG"}
+    resp = await admin.call(addr, RequestCode.PULL_MESSAGE, ext,
+                            timeout=(suspend_ms / 1000 + admin.timeout) if suspend_ms else None)
     status = _PULL_STATUS.get(resp.code)
     if status is None:
         raise AdminError(resp.code, resp.remark)

@@ -1,20 +1,18 @@
 """statsAll (per topic and consumer group: accumulation, in/out TPS, messages in 24 hours, from
-VIEW_BROKER_STATS_DATA) and startMonitoring (MonitorService's round: every group's undone messages, until
-killed)."""
+VIEW_BROKER_STATS_DATA) and startMonitoring (tools/mqadmin/monitor.py)."""
 from __future__ import annotations
 
-import asyncio
 import sys
-import time
 
 from remoting import fastjson
 from remoting.codes import RequestCode
 
 from . import adminext as ax
+from . import monitor
 from .cli import CommandError, Ctx, Opt, SubCommand
 from store.message import java_hashmap_order
 
-from .msgfmt import RETRY_PREFIX, format_date, front
+from .msgfmt import RETRY_PREFIX, front
 
 DLQ_PREFIX = "%DLQ%"
 HEAD = (f"{'#Topic':<64}  {'#Consumer Group':<64} {'#Accumulation':>12} {'#InTPS':>11} {'#OutTPS':>11} "
@@ -100,42 +98,8 @@ async def stats_all(ctx: Ctx) -> None:
             print(f"statsAll {topic}: {e}", file=sys.stderr)
 
 
-ROUND_INTERVAL = 20.0   # MonitorConfig.roundInterval
-
-
 async def start_monitoring(ctx: Ctx) -> None:
-    """MonitorService: every 20 s, each consumer group's undone messages (DefaultMonitorListener reports them to
-    its log; here they go to stdout), until the process is killed."""
-    print(f"start monitoring, a round every {ROUND_INTERVAL:g}s, name server {';'.join(ctx.admin.namesrvs)}")
-    sys.stdout.flush()
-    while True:
-        begin = time.time()
-        print(f"=========================== {format_date(int(begin * 1000))} round begin")
-        try:
-            resp = await ctx.admin.namesrv(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER)
-            topics = list(fastjson.loads(resp.body).get("topicList") or [])
-        except CommandError as e:
-            print(f"fetch topic list failed: {e}", file=sys.stderr)
-            topics = []
-        for topic in topics:
-            if not topic.startswith(RETRY_PREFIX):
-                continue
-            group = topic[len(RETRY_PREFIX):]
-            try:
-                table, _ = await ax.consume_stats(ctx.admin, group)
-            except CommandError as e:
-                print(f"{group}: {e}")
-                continue
-            by_topic: dict[str, list] = {}
-            for mq, w in table.items():
-                by_topic.setdefault(mq.topic, []).append(w)
-            for t, ws in sorted(by_topic.items()):
-                undone = sum(max(0, int(w.get("brokerOffset", 0)) - int(w.get("consumerOffset", 0))) for w in ws)
-                print(f"UndoneMsgs [consumerGroup={group}, topic={t}, undoneMsgsTotal={undone}, "
-                      f"undoneMsgsSingleMQ={max((int(w.get('brokerOffset', 0)) - int(w.get('consumerOffset', 0)) for w in ws), default=0)}]")
-        print(f"=========================== round end, {int((time.time() - begin) * 1000)}ms")
-        sys.stdout.flush()
-        await asyncio.sleep(ROUND_INTERVAL)
+    await monitor.start_monitoring(ctx.admin)
 
 
 COMMANDS = [
