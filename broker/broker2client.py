@@ -7,7 +7,7 @@ import logging
 from typing import Callable
 
 from remoting import fastjson
-from remoting.codes import MQVersion, RequestCode, ResponseCode
+from remoting.codes import MQVersion, RequestCode, ResponseCode, version_desc
 from remoting.command import RemotingCommand, make_request
 from remoting.errors import RemotingSendRequestError, RemotingTimeoutError
 from store.message_store import MessageStore
@@ -21,21 +21,6 @@ log = logging.getLogger("broker")
 
 CALL_CLIENT_TIMEOUT = 10.0       # Broker2Client.callClient: invokeSync(channel, request, 10000)
 CONSUMER_STATUS_TIMEOUT = 5.0    # Broker2Client.getConsumeStatus: invokeSync(..., 5000)
-
-# MQVersion.Version's first 62 names (ordinals 0-61): what getVersionDesc prints for a client too old for a
-# feature (every version from V3_1_8_SNAPSHOT on passes every check made here)
-_FIRST = ["V3_0_0_SNAPSHOT", "V3_0_0_ALPHA1"] + [f"V3_0_0_BETA{i}" for i in range(1, 6)] + [
-    x for i in range(6, 10) for x in (f"V3_0_0_BETA{i}_SNAPSHOT", f"V3_0_0_BETA{i}")] + ["V3_0_0_FINAL"]
-_VERSION_NAMES = _FIRST + [x for minor, last in ((0, 15), (1, 7)) for patch in range(1 if minor == 0 else 0, last + 1)
-                           for x in (f"V3_{minor}_{patch}_SNAPSHOT", f"V3_{minor}_{patch}")]
-
-
-def version_desc(version: int) -> str:
-    """MQVersion.getVersionDesc for the old versions these remarks name."""
-    if 0 <= version < len(_VERSION_NAMES):
-        return _VERSION_NAMES[version]
-    return "V3_1_8_SNAPSHOT" if version == MQVersion.V3_1_8_SNAPSHOT else f"V{version}"
-
 
 # The first stack frame of Java's exceptions as RemotingHelper.exceptionSimpleDesc prints it (4.9.7 sources)
 _INVOKE_SYNC_TIMEOUT_AT = ("org.apache.rocketmq.remoting.netty.NettyRemotingAbstract.invokeSyncImpl"

@@ -73,6 +73,12 @@ class BrokerConfig:
     brokerTraceEnable: bool = False
     # not in 4.9.7's BrokerConfig: how long a client channel may stay silent (Java hard-codes 120 s)
     channelExpiredTimeout: int = 120000
+    # 5.x metrics (docs/metrics.md): PROM serves /metrics on metricsPromExporterHost (brokerIP1 when blank)
+    metricsExporterType: str = "DISABLE"
+    metricsPromExporterHost: str = ""
+    metricsPromExporterPort: int = 5557
+    metricsLabel: str = ""
+    metricsOtelCardinalityLimit: int = 50000
 
     def namesrv_list(self) -> list[str]:
         return [a.strip() for a in self.namesrvAddr.split(";") if a.strip()]

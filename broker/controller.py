@@ -24,6 +24,7 @@ from .config import BrokerSettings
 from .consumer_offset import ConsumerOffsetManager
 from .fast_failure import FastFailure
 from .long_polling import PullRequestHoldService
+from .metrics.service import BrokerMetrics
 from .namesrv_register import NamesrvRegistrar
 from .processors.client_manage import ClientManageProcessor
 from .processors.config_admin import ConfigAdminProcessor
@@ -107,8 +108,8 @@ class Broker:
                   StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure, self.stats,
                                       self.daily_totals),
                   ConfigAdminProcessor(self.store, self.configuration, self._permission_changed), send]
-        others.append(SlaveEndTransactionProcessor() if self.is_slave
-                      else EndTransactionProcessor(self.transactions, self.store))
+        end_tx = None if self.is_slave else EndTransactionProcessor(self.transactions, self.store)
+        others.append(SlaveEndTransactionProcessor() if end_tx is None else end_tx)
         self.dispatcher = Dispatcher("broker")
         self.vip_dispatcher = Dispatcher("broker-vip")
         for p in others:
@@ -121,6 +122,8 @@ class Broker:
         self.vip_server = RemotingServer(self.vip_dispatcher, vip_cfg, name="broker-vip")
         for srv in (self.server, self.vip_server):
             srv.on_connection_close(self._connection_closed)
+        self.metrics = BrokerMetrics(self)
+        self.metrics.attach(send, pull, end_tx, (self.dispatcher, self.vip_dispatcher))
         self._tasks: list[asyncio.Task] = []
 
     def _submit_io(self, job: Callable[[], None]) -> None:
@@ -182,6 +185,7 @@ class Broker:
             log.warning("VIP channel on port %d not available: %s", self.vip_server.config.listenPort, e)
         if self.trace_writer is not None:
             self.trace_writer.start()
+        await self.metrics.start()
         await self.registrar.register_all()
         self.registrar.start()
         self._tasks.append(asyncio.create_task(self._every(self.settings.broker.flushConsumerOffsetInterval / 1000,
@@ -212,6 +216,7 @@ class Broker:
         for t in self._tasks:
             t.cancel()
         await self.registrar.stop()
+        await self.metrics.stop()
         self.holds.wake_all()
         await self.vip_server.stop()
         await self.server.stop()

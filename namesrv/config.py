@@ -28,6 +28,12 @@ class NamesrvConfig:
     # 5.x: whether REGISTER_BROKER responses carry the ORDER_TOPIC_CONFIG KV table (4.9.7 always does).
     returnOrderTopicConfigToBroker: bool = True
     enableAllTopicList: bool = True
+    # ours, with the broker's 5.x metrics key names (docs/metrics.md); 5556 so a broker's 5557 can share a host
+    metricsExporterType: str = "DISABLE"
+    metricsPromExporterHost: str = ""
+    metricsPromExporterPort: int = 5556
+    metricsLabel: str = ""
+    metricsOtelCardinalityLimit: int = 50000
 
 
 def default_server_config() -> ServerConfig:

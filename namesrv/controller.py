@@ -15,6 +15,7 @@ from remoting.server import RemotingServer
 from .config import NamesrvConfiguration
 from .kv_config import KVConfig
 from .processor import NamesrvProcessor
+from .metrics import NamesrvMetrics
 from .route_info import RouteInfo
 
 log = logging.getLogger("namesrv")
@@ -32,6 +33,8 @@ class NameServer:
         self.dispatcher.register_all(self.processor.table())
         self.server = RemotingServer(self.dispatcher, configuration.server, name="namesrv")
         self.server.on_connection_close(self._connection_closed)
+        self.metrics = NamesrvMetrics(configuration.namesrv, self.routes, self.dispatcher,
+                                      configuration.server.listenPort)
         self._scan_task: asyncio.Task | None = None
 
     def _submit_io(self, job: Callable[[], None]) -> None:
@@ -44,6 +47,7 @@ class NameServer:
     async def start(self, host: str | None = None) -> int:
         self.kv.load()
         port = await self.server.start(host)
+        await self.metrics.start()
         self._scan_task = asyncio.create_task(self._scan_not_active_brokers())
         return port
 
@@ -58,6 +62,7 @@ class NameServer:
     async def stop(self) -> None:
         if self._scan_task:
             self._scan_task.cancel()
+        await self.metrics.stop()
         await self.server.stop()
         # let queued KV writes finish: nothing acknowledged may be lost
         await asyncio.get_running_loop().run_in_executor(None, self._io.shutdown, True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from typing import Awaitable, Callable, Mapping, Union
 
 from .codes import FLAG_ONEWAY, FLAG_RESPONSE, ResponseCode
@@ -27,6 +28,9 @@ class Dispatcher:
         self._table: dict[int, Handler] = {}
         self._default: Handler | None = None
         self._tasks: set[asyncio.Task] = set()
+        # metrics on: an object whose observe(request code, response code, seconds, long polling, oneway) is
+        # called once per answered request (daemon/metrics.RpcLatency); None costs one attribute test
+        self.latency = None
 
     def register(self, code: int, handler: Handler) -> None:
         self._table[int(code)] = handler
@@ -50,21 +54,27 @@ class Dispatcher:
                 code=ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
                 remark=f" request type {cmd.code} not supported"), force=True)
             return
+        latency = self.latency
+        began = time.monotonic() if latency is not None else 0.0
         try:
             result = handler(conn, cmd)
         except Exception as e:  # noqa: BLE001 - a processor failure must never take the loop down
             self._fail(conn, cmd, e)
             return
         if type(result) is RemotingCommand:   # the common answer: skip inspect.isawaitable (interpreted Python)
+            if latency is not None:
+                latency.observe(cmd.code, result.code, time.monotonic() - began, False, False)
             self._send(conn, cmd, result)
         elif inspect.isawaitable(result):
-            task = asyncio.ensure_future(self._finish(conn, cmd, result))
+            task = asyncio.ensure_future(self._finish(conn, cmd, result, began))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         elif result is not None:
             self._send(conn, cmd, result)
+        elif latency is not None and cmd.flag & FLAG_ONEWAY:
+            latency.observe(cmd.code, 0, time.monotonic() - began, False, True)
 
-    async def _finish(self, conn: Connection, cmd: RemotingCommand, aw: Awaitable) -> None:
+    async def _finish(self, conn: Connection, cmd: RemotingCommand, aw: Awaitable, began: float = 0.0) -> None:
         try:
             result = await aw
         except asyncio.CancelledError:
@@ -73,6 +83,11 @@ class Dispatcher:
             self._fail(conn, cmd, e)
             return
         if result is not None:
+            latency = self.latency
+            if latency is not None:
+                # an answer that waited: a pull held by long polling (PULL_MESSAGE, LITE_PULL_MESSAGE), or a
+                # send waiting for its flush / slave
+                latency.observe(cmd.code, result.code, time.monotonic() - began, cmd.code in (11, 361), False)
             self._send(conn, cmd, result)
 
     def _fail(self, conn: Connection, cmd: RemotingCommand, exc: Exception) -> None:

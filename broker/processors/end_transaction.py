@@ -37,6 +37,7 @@ class EndTransactionProcessor:
     def __init__(self, service: TransactionalMessageService, store: MessageStore) -> None:
         self.service = service
         self.store = store
+        self.metrics = None     # broker/metrics.BrokerMetrics when the exporter is on: commits and rollbacks
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.END_TRANSACTION: self.end_transaction,
@@ -60,6 +61,8 @@ class EndTransactionProcessor:
             return None             # UNKNOW: nothing to do and no answer; the check asks again later
         decision = self.service.end(h.commitLogOffset, h.producerGroup, h.tranStateTableOffset,
                                     kind == "commit", self.store.config.max_delay_level)
+        if self.metrics is not None and decision.topic is not None:
+            self.metrics.transaction_ended(decision.topic, kind == "commit")
         if decision.put is not None and self.store.must_wait(decision.put, decision.wait):
             return self._after_store(req, decision)
         return make_response(req, decision.code, decision.remark)

@@ -51,6 +51,9 @@ class PullProcessor:
         self.broker_ip = broker_ip
         self.is_slave = is_slave
         self.stats = None   # the broker's BrokerStatsManager (GROUP_GET_*, BROKER_GET_NUMS), once per found pull
+        # metrics on: (group, topic, queue id) -> the next offset after the last messages pulled (inflight = pulled
+        # but not committed), one dict store per found pull
+        self.pulled: dict | None = None
 
     def table(self) -> dict[int, Handler]:
         return {RequestCode.PULL_MESSAGE: self.pull, RequestCode.LITE_PULL_MESSAGE: self.pull}
@@ -173,6 +176,9 @@ class PullProcessor:
                 c[1] += 1
                 c[2] += store_stats["get_bytes"] - bytes_before
                 c[3] += int((time.monotonic() - begin) * 1000)
+            pulled = self.pulled
+            if pulled is not None:
+                pulled[(h.consumerGroup, h.topic, h.queueId)] = result.next_begin_offset
         return resp, msg_filter
 
     def _suggest_broker(self, pulling_from_slave: bool, group_cfg) -> int:

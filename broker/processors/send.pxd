@@ -4,6 +4,7 @@ import cython
 
 cdef class SendProcessor:
     cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure, stats
+    cdef public object metrics
     cdef public dict put_counts
 
     # once per send each: C calls from send instead of method look-ups and Python calls

@@ -21,8 +21,8 @@ from ..fast_failure import FastFailure
 from ..schedule import PROPERTY_DELAY, BadDelayLevel, divert_to_schedule
 from ..subscription_group import SubscriptionGroupManager
 from ..timer_hook import TIMER_TRIGGERS, TimerRefused, divert_to_timer
-from ..topic_config import (DLQ_NUMS_PER_GROUP, NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX, TopicConfigManager,
-                            dlq_topic, retry_topic, validate_topic)
+from ..topic_config import (DLQ_GROUP_TOPIC_PREFIX, DLQ_NUMS_PER_GROUP, NOT_ALLOWED_SEND, RETRY_GROUP_TOPIC_PREFIX,
+                            TopicConfigManager, dlq_topic, retry_topic, validate_topic)
 from ..transaction.messages import PROPERTY_TRAN_MSG, is_half_request
 from ..transaction.service import TransactionalMessageService
 from .common import FAQ_SUBSCRIPTION_GROUP, host_of, topic_not_exist_remark
@@ -169,6 +169,7 @@ class SendProcessor:
         self.fast_failure = FastFailure()   # SYSTEM_BUSY before a send is stored; the broker sets its started one
         self.stats = None   # the broker's BrokerStatsManager (TOPIC_PUT_*, BROKER_PUT_NUMS, SNDBCK_PUT_NUMS)
         self.put_counts = None      # its topic_put table, read as a C field per send
+        self.metrics = None         # broker/metrics.BrokerMetrics when the exporter is on: message sizes, DLQ moves
 
     def set_stats(self, stats) -> None:
         self.stats = stats
@@ -269,6 +270,8 @@ class SendProcessor:
         # request; msgs[0].topic is the schedule / half topic when the message went there
         if result.status is _PUT_OK and self.put_counts is not None:
             self._count_put(self.put_counts, msgs[0].topic, len(msgs), result.append.wrote_bytes)
+            if self.metrics is not None:
+                self.metrics.stored(h.topic, msgs[0].topic, len(msgs), result.append.wrote_bytes)
         if self.on_stored is not None:
             self.on_stored(h, msgs, result, now)
         store_cfg = self.store.config
@@ -350,6 +353,8 @@ class SendProcessor:
         if self.stats is not None:
             self.stats.sent_back(h.group, props.get(PROPERTY_RETRY_TOPIC) or stored.topic, msg.topic,
                                  result.append.wrote_bytes)
+        if self.metrics is not None and new_topic.startswith(DLQ_GROUP_TOPIC_PREFIX):
+            self.metrics.to_dlq(h.group, props.get(PROPERTY_RETRY_TOPIC) or stored.topic)
         return make_response(req, ResponseCode.SUCCESS)
 
     def _batch_messages(self, req, h, topic, queue_id, sys_flag, born_host, body):

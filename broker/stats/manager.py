@@ -62,7 +62,7 @@ class BrokerStatsManager:
         # puts into the schedule topic (counted for the topic, not for the broker, as in Java)
         self._put_retired = 0
         self._get_retired = 0
-        self._put_not_broker = 0
+        self.send_back_schedule = [0, 0]    # the send-back puts into the schedule topic: [messages, bytes]
         self._tasks: list[asyncio.Task] = []
 
     # ------------------------------------------------------------ the hot paths (once per request)
@@ -88,7 +88,7 @@ class BrokerStatsManager:
         return c
 
     def _broker_put_total(self) -> int:
-        return sum(c[0] for c in self.topic_put.values()) + self._put_retired - self._put_not_broker
+        return sum(c[0] for c in self.topic_put.values()) + self._put_retired - self.send_back_schedule[0]
 
     def got(self, topic: str, group: str, num: int, size: int, latency_ms: int) -> None:
         """A pull answered with messages: incGroupGetNums / Size, incBrokerGetNums, incGroupGetLatency (the
@@ -128,7 +128,8 @@ class BrokerStatsManager:
             c[0] += 1
             c[1] += 1
             c[2] += size
-            self._put_not_broker += 1
+            self.send_back_schedule[0] += 1
+            self.send_back_schedule[1] += size
 
     # ------------------------------------------------------------ reading
     def item(self, name: str, key: str) -> StatsItem | None:

@@ -43,6 +43,7 @@ class Decision:
     remark: str | None = None
     put: PutResult | None = None
     wait: bool = False
+    topic: str | None = None    # the transaction's topic, when it was committed or rolled back (metrics)
 
 
 class TransactionalMessageService:
@@ -150,7 +151,8 @@ class TransactionalMessageService:
             if not result.ok:
                 log.error("transaction op record write failed: %s", result.status.value)
         self.ledger.decided_now(key, targets)
-        return Decision(ResponseCode.SUCCESS, None, result if commit else None, wait)
+        return Decision(ResponseCode.SUCCESS, None, result if commit else None, wait,
+                        props.get(tx.PROPERTY_REAL_TOPIC) or half.topic)
 
     # ------------------------------------------------------------ RESUME_CHECK_HALF_MESSAGE
     def resume(self, msg_id: str | None) -> Decision:

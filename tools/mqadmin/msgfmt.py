@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from remoting.codes import VERSION_NAMES, version_desc  # noqa: F401 - re-exported for the subcommands
+
 from .cli import CommandError
 
 RETRY_PREFIX = "%RETRY%"
@@ -16,31 +18,6 @@ JAVA_LONG_MAX = 2**63 - 1
 
 
 # ---------------------------------------------------------------- MQVersion
-
-def _version_names() -> list[str]:
-    """MQVersion.Version in ordinal order: 3.0.0's pre-releases, then a SNAPSHOT and a release per patch level."""
-    names = ["V3_0_0_SNAPSHOT", "V3_0_0_ALPHA1"] + [f"V3_0_0_BETA{i}" for i in range(1, 6)]
-    for i in range(6, 10):
-        names += [f"V3_0_0_BETA{i}_SNAPSHOT", f"V3_0_0_BETA{i}"]
-    names.append("V3_0_0_FINAL")
-    levels = [(3, 0, range(1, 16)), (3, 1, range(10)), (3, 2, range(10))]
-    levels += [(3, minor, range(1, 10)) for minor in range(3, 10)]
-    levels += [(major, minor, range(10)) for major in (4, 5) for minor in range(10)]
-    for major, minor, patches in levels:
-        for p in patches:
-            names += [f"V{major}_{minor}_{p}_SNAPSHOT", f"V{major}_{minor}_{p}"]
-    return names
-
-
-VERSION_NAMES = _version_names()
-
-
-def version_desc(value: int) -> str:
-    """MQVersion.getVersionDesc: the name of ordinal `value`, the newest name past the end."""
-    if value >= len(VERSION_NAMES):
-        return VERSION_NAMES[-1]
-    return VERSION_NAMES[value] if value >= 0 else str(value)
-
 
 # ---------------------------------------------------------------- dates and strings
 

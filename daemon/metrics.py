@@ -1,0 +1,198 @@
+"""What both daemons' Prometheus exporters share (docs/metrics.md): the exporter keys, constant labels, a
+histogram whose observation is a dict look-up and two list increments, the request-latency recorder the
+dispatchers call, the cardinality cap, and the `/metrics` HTTP endpoint.
+
+The endpoint is served on the daemon's event loop, not prometheus-client's thread: the collectors read the
+daemon's tables at scrape time, and those tables belong to the loop."""
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+import time
+from typing import Iterable
+
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.metrics_core import HistogramMetricFamily
+
+from remoting.codes import RequestCode, ResponseCode
+
+log = logging.getLogger("metrics")
+
+# RemotingMetricsManager's rpc latency buckets (ms)
+RPC_LATENCY_BUCKETS = (1.0, 3.0, 5.0, 7.0, 10.0, 100.0, 1000.0, 2000.0, 3000.0)
+EXPORTER_TYPES = ("DISABLE", "OTLP_GRPC", "PROM", "LOG")
+
+
+def exporter_enabled(exporter_type: str, owner: str) -> bool:
+    """PROM turns the endpoint on; the 5.x OTLP_GRPC and LOG exporters are not supported (a warning)."""
+    kind = (exporter_type or "DISABLE").strip().upper()
+    if kind == "PROM":
+        return True
+    if kind in ("OTLP_GRPC", "LOG"):
+        log.warning("%s: metricsExporterType=%s is not supported, only PROM: metrics are off", owner, kind)
+    elif kind != "DISABLE":
+        log.warning("%s: unknown metricsExporterType %r: metrics are off", owner, exporter_type)
+    return False
+
+
+def parse_metrics_label(text: str) -> dict[str, str]:
+    """metricsLabel "k1:v1,k2:v2": constant labels (a malformed pair is skipped with a warning, as 5.x)."""
+    out: dict[str, str] = {}
+    for item in (p for p in (text or "").split(",") if p):
+        kv = item.split(":")
+        if len(kv) != 2 or not kv[0].strip():
+            log.warning("metricsLabel is not valid: %s", text)
+            continue
+        out[kv[0].strip()] = kv[1].strip()
+    return out
+
+
+class Histogram:
+    """Cumulative histograms by label tuple: `observe` bisects the bounds and bumps two list items (no label
+    objects per observation); `family` builds the Prometheus family at scrape time."""
+
+    def __init__(self, bounds: Iterable[float]) -> None:
+        self.bounds = tuple(bounds)
+        self.series: dict[tuple, list] = {}      # labels -> [count per bucket ..., +Inf count, sum]
+
+    def observe(self, labels: tuple, value: float) -> None:
+        s = self.series.get(labels)
+        if s is None:
+            s = self.series[labels] = [0] * (len(self.bounds) + 1) + [0.0]
+        s[bisect.bisect_left(self.bounds, value)] += 1
+        s[-1] += value
+
+    def family(self, name: str, doc: str, label_names: list[str], const: dict[str, str],
+               limit: int) -> HistogramMetricFamily:
+        fam = HistogramMetricFamily(name, doc, labels=list(const) + label_names)
+        cv = list(const.values())
+        for labels, s in capped(self.series.items(), limit, name):
+            acc, buckets = 0, []
+            for bound, n in zip(self.bounds + (float("inf"),), s[:-1]):
+                acc += n
+                buckets.append((_le(bound), acc))
+            fam.add_metric(cv + [str(x) for x in labels], buckets, s[-1])
+        return fam
+
+
+def _le(bound: float) -> str:
+    return "+Inf" if bound == float("inf") else repr(float(bound))
+
+
+_warned: set[str] = set()
+
+
+def capped(items: Iterable, limit: int, name: str) -> list:
+    """At most `limit` series of one metric (metricsOtelCardinalityLimit); the rest are dropped, with one
+    warning per metric."""
+    out = []
+    for i, item in enumerate(items):
+        if i >= limit:
+            if name not in _warned:
+                _warned.add(name)
+                log.warning("metric %s has more than %d label sets (metricsOtelCardinalityLimit): the rest are "
+                            "not exported", name, limit)
+            break
+        out.append(item)
+    return out
+
+
+class RpcLatency:
+    """rocketmq_rpc_latency: the dispatchers call `observe` with a request's code, its answer's code, the
+    seconds since it arrived and whether it was held by long polling."""
+
+    def __init__(self) -> None:
+        self.hist = Histogram(RPC_LATENCY_BUCKETS)
+
+    def observe(self, request_code: int, response_code: int, seconds: float, long_polling: bool,
+                oneway: bool) -> None:
+        self.hist.observe((request_code, response_code, "true" if long_polling else "false",
+                           "oneway" if oneway else "success"), seconds * 1000.0)
+
+    def family(self, const: dict[str, str], limit: int) -> HistogramMetricFamily:
+        """Codes named as 5.x names them (RemotingHelper.getRequestCodeDesc: the constant's name in lower case,
+        the number when unknown)."""
+        named = Histogram(self.hist.bounds)
+        for (req, resp, lp, result), s in self.hist.series.items():
+            named.series[(code_name(RequestCode, req), code_name(ResponseCode, resp), lp, result)] = s
+        return named.family("rocketmq_rpc_latency", "Rpc latency (milliseconds)",
+                            ["request_code", "response_code", "is_long_polling", "result"],
+                            {**const, "protocol_type": "remoting"}, limit)
+
+
+def code_name(enum, code: int) -> str:
+    try:
+        return enum(code).name.lower()
+    except ValueError:
+        return str(code)
+
+
+def new_registry(*collectors) -> CollectorRegistry:
+    """Our collectors plus prometheus-client's process, platform and GC figures."""
+    reg = CollectorRegistry(auto_describe=False)
+    for c in collectors:
+        reg.register(c)
+    ProcessCollector(registry=reg)
+    PlatformCollector(registry=reg)
+    GCCollector(registry=reg)
+    return reg
+
+
+class MetricsHttpServer:
+    """GET /metrics on the loop: the exposition of `registry`; anything else is 404, a bad request 400. One
+    request per connection (Connection: close), a bounded header read."""
+
+    def __init__(self, registry: CollectorRegistry, host: str, port: int, owner: str) -> None:
+        self.registry, self.host, self.port, self.owner = registry, host, port, owner
+        self._server: asyncio.base_events.Server | None = None
+        self.scrapes = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=16384)
+        log.info("%s: Prometheus metrics on http://%s:%d/metrics", self.owner, self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            parts = head.split(b"\r\n", 1)[0].split()
+            if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):
+                await self._reply(writer, 400, b"bad request\n")
+            elif parts[0] not in (b"GET", b"HEAD"):
+                await self._reply(writer, 405, b"method not allowed\n")
+            elif parts[1].split(b"?", 1)[0] != b"/metrics":
+                await self._reply(writer, 404, b"see /metrics\n")
+            else:
+                began = time.monotonic()
+                body = generate_latest(self.registry)
+                self.scrapes += 1
+                log.debug("%s: scrape of %d bytes in %.1f ms", self.owner, len(body),
+                          (time.monotonic() - began) * 1000)
+                await self._reply(writer, 200, b"" if parts[0] == b"HEAD" else body,
+                                  CONTENT_TYPE_LATEST.encode())
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ConnectionError):
+            pass
+        except Exception:  # noqa: BLE001 - a failing collector must not take the daemon down
+            log.exception("%s: metrics scrape failed", self.owner)
+            await self._reply(writer, 500, b"scrape failed\n")
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def _reply(writer: asyncio.StreamWriter, status: int, body: bytes,
+                     ctype: bytes = b"text/plain; charset=utf-8") -> None:
+        reason = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 405: b"Method Not Allowed",
+                  500: b"Internal Server Error"}[status]
+        try:
+            writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                         % (status, reason, ctype, len(body)) + body)
+            await writer.drain()
+        except ConnectionError:
+            pass
