@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PROMTOOL_TRIED := $(VENV)/.promtool-tried
 
 .PHONY: install compile run test test-pure test-unit test-integration test-interop test-java chaos clean
 
-install: $(STAMP) compile
+install: $(STAMP) compile $(PROMTOOL_TRIED)
 
 $(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -14,6 +15,22 @@ $(STAMP): pyproject.toml setup.py
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,bench,build]'
 	touch $(STAMP)
+
+# promtool, for the Prometheus rules tests (`promtool check rules`, `promtool test rules`): only that binary, taken
+# from Debian's `prometheus` package into the venv (the package itself would pull in a web UI and start a server).
+# Tried once per venv; without apt-get it says so and the tests run their own checks only.
+$(PROMTOOL_TRIED): | $(STAMP)
+	@tmp=$$(mktemp -d); \
+	if (cd $$tmp && { apt-get download -qq prometheus >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 \
+			&& apt-get download -qq prometheus >/dev/null 2>&1; }; }) \
+		&& dpkg-deb --fsys-tarfile $$tmp/prometheus_*.deb | tar -xO ./usr/bin/promtool > $(VENV)/bin/promtool.part \
+		&& chmod +x $(VENV)/bin/promtool.part && mv $(VENV)/bin/promtool.part $(VENV)/bin/promtool; then \
+		echo "promtool: $$($(VENV)/bin/promtool --version 2>&1 | head -1)"; \
+	else \
+		rm -f $(VENV)/bin/promtool.part; \
+		echo "promtool: NOT installed (apt-get download prometheus failed): the rules tests check with their own parser only"; \
+	fi; \
+	rm -rf $$tmp; touch $@
 
 # The compiled hot path (remoting/hotpath.py COMPILED, Cython, in place): pip built it above; this rebuilds what
 # changed since (seconds when nothing did). No compiler or no Cython: a warning, and the modules run as Python.
