@@ -13,7 +13,7 @@ import time
 from typing import Iterable
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.metrics_core import HistogramMetricFamily
 
 from remoting.codes import RequestCode, ResponseCode
@@ -141,7 +141,8 @@ def new_registry(*collectors) -> CollectorRegistry:
 
 
 class MetricsHttpServer:
-    """GET /metrics on the loop: the exposition of `registry`; anything else is 404, a bad request 400. One
+    """GET /metrics on the loop: the exposition of `registry` in the classic text format (0.0.4, what every
+    Prometheus 2.x reads); anything else is 404, a bad request 400. One
     request per connection (Connection: close), a bounded header read."""
 
     def __init__(self, registry: CollectorRegistry, host: str, port: int, owner: str) -> None:
@@ -176,7 +177,7 @@ class MetricsHttpServer:
                 log.debug("%s: scrape of %d bytes in %.1f ms", self.owner, len(body),
                           (time.monotonic() - began) * 1000)
                 await self._reply(writer, 200, b"" if parts[0] == b"HEAD" else body,
-                                  CONTENT_TYPE_LATEST.encode())
+                                  CONTENT_TYPE_PLAIN_0_0_4.encode())
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ConnectionError):
             pass
         except Exception:  # noqa: BLE001 - a failing collector must not take the daemon down
