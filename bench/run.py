@@ -11,6 +11,7 @@
   h   HA catch-up: empty SLAVEs copy a master's --backlog-mb MiB of commit log (Bench.h; ~4 min at 1 GiB)
   s   scale: 5,000 topics x 8 queues, 1,000 groups, 10,000 heartbeating connections: RSS, idle CPU, heartbeat
       and route-lookup latency, sends against a fresh small world (bench.scale; --scale-*)
+  m   the metrics exporter's cost: d with metrics off and on (scraped every second), alternating
   store   the store-only benchmark (bench.store_bench, no network)
 Every scenario gets a new NameServer and Broker (Java's default 1 GiB commit-log files) in a temporary
 directory; the broker's CPU% and peak RSS are read from /proc while the load runs.
@@ -104,6 +105,28 @@ class SystemCpu:
         total = sum(d[:8]) or 1   # user nice system idle iowait irq softirq steal
         self.busy_pct = (total - d[3] - d[4]) / total * 100
         self.iowait_pct = d[4] / total * 100
+
+
+class Scraper:
+    """GET `url` every `period` seconds in a thread, as Prometheus scrapes (scenario m)."""
+
+    def __init__(self, url: str, period: float = 1.0) -> None:
+        import urllib.request
+        self.url, self.period, self.count = url, period, 0
+        self._open = urllib.request.urlopen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period):
+            with self._open(self.url, timeout=10) as resp:
+                resp.read()
+            self.count += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)
 
 
 @dataclass
@@ -639,6 +662,36 @@ class Bench:
         from bench.scale import run
         run(self)
 
+    def m(self) -> None:
+        """The exporter's cost: scenario d (produce with a consumer tailing) with metrics off and on (PROM,
+        scraped every second, as a busy Prometheus would), alternating off/on/off/on; broker CPU per message
+        produced is the steadier figure on a shared 2-core machine."""
+        from tests.support.daemons import free_port
+        runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+        for i, on in enumerate((False, True, False, True)):
+            port = free_port()
+            props = {"metricsExporterType": "PROM", "metricsPromExporterHost": "127.0.0.1",
+                     "metricsPromExporterPort": port} if on else {}
+            with Cluster(self.tmp / f"m{i}", props=props) as c:
+                t = c.topic("BenchM")
+                scraper = Scraper(f"http://127.0.0.1:{port}/metrics") if on else None
+                before = len(self.rows)
+                self.together(c, f"m/{'on' if on else 'off'}", t, ["-p", "1"],
+                              lambda: produce(c, t, self.args, "-w", 16),
+                              ("produce, metrics " + ("on, scraped every 1 s" if on else "off"), "consume"))
+                if scraper is not None:
+                    scraper.stop()
+                prod = self.rows[before]
+                rate = prod.result["msgs_per_s"] or 1
+                runs[on].append((rate, prod.cpu_pct / 100 / rate * 1e6))
+        off_rate = sum(r for r, _ in runs[False]) / 2
+        on_rate = sum(r for r, _ in runs[True]) / 2
+        off_cpu = sum(c for _, c in runs[False]) / 2
+        on_cpu = sum(c for _, c in runs[True]) / 2
+        self.notes.append(f"m: produce rate metrics on / off {on_rate:,.0f} / {off_rate:,.0f} msgs/s "
+                          f"({(on_rate / off_rate - 1) * 100:+.1f} %); broker CPU per message produced (with the "
+                          f"consumer's pulls) {on_cpu:.1f} / {off_cpu:.1f} us ({(on_cpu / off_cpu - 1) * 100:+.1f} %)")
+
     def store(self) -> None:
         out = subprocess.run([sys.executable, "-m", "bench.store_bench", *self.args.store_args], cwd=ROOT,
                              capture_output=True, text=True, timeout=600)
@@ -666,7 +719,7 @@ def markdown(rows: list[Row], args: argparse.Namespace, seconds: float, notes: l
     return "\n".join(lines) + "\n"
 
 
-SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "h", "t", "s", "store")
+SCENARIOS = ("a", "b", "c", "d", "e", "f", "g", "h", "t", "s", "m", "store")
 
 
 def main(argv: list[str] | None = None) -> int:

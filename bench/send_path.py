@@ -2,7 +2,7 @@
 NameServer) is fed SEND_MESSAGE_V2 frames the way the Java 4.9.7 producer writes them, straight into the
 Connection that would read them off the socket; its answers go to a transport that only counts bytes.
 
-    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--pull] [--callgrind]
+    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--pull] [--callgrind] [--metrics]
 
 Prints microseconds of CPU per send (or per message of a batch). With --callgrind it runs itself under
 valgrind twice, feeding the N frames and only building them (both after the same warm-up), and prints
@@ -118,7 +118,7 @@ def _pull_frame(n: int, queue_id: int, offset: int, stype: SerializeType) -> byt
 
 
 async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
-              feed: bool = True) -> tuple[float, int, int]:
+              feed: bool = True, metrics: bool = False) -> tuple[float, int, int]:
     """pull -1: time the sends. 0/1: store the sends first, then time pulling them all back (1) or nothing (0,
     the baseline the callgrind figure subtracts). feed False: build the frames but send none (the sends'
     callgrind baseline, so building them is not charged to the broker)."""
@@ -128,7 +128,10 @@ async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
             "storePathRootDir": tmp, "listenPort": str(port), "namesrvAddr": "", "brokerIP1": "127.0.0.1",
             "mappedFileSizeCommitLog": str(1 << 30),
             # the feed below is an overload by design (and valgrind slows it 50x): measure stores, not refusals
-            "brokerFastFailureEnable": "false", "osPageCacheBusyTimeOutMills": str(10 ** 9)})
+            "brokerFastFailureEnable": "false", "osPageCacheBusyTimeOutMills": str(10 ** 9),
+            # --metrics: the Prometheus exporter on (its recorders on the send and pull paths and the dispatcher)
+            **({"metricsExporterType": "PROM", "metricsPromExporterHost": "127.0.0.1",
+                "metricsPromExporterPort": str(_free_port_pair() + 1)} if metrics else {})})
         broker = Broker(settings)
         await broker.start("127.0.0.1")
         if TUNE_GC:
@@ -206,10 +209,12 @@ def main() -> None:
     p.add_argument("--pull-none", action="store_true", help=argparse.SUPPRESS)   # --callgrind's baseline runs
     p.add_argument("--feed-none", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--callgrind", action="store_true", help="instructions per message, exact (needs valgrind)")
+    p.add_argument("--metrics", action="store_true", help="with the Prometheus exporter on (metricsExporterType=PROM)")
     args = p.parse_args()
     kind = "pulled" if args.pull else "sent"
     if args.callgrind:
-        extra = (["--json"] if args.json else []) + ["--batch", str(args.batch)] + (["--pull"] if args.pull else [])
+        extra = (["--json"] if args.json else []) + ["--batch", str(args.batch)] + (["--pull"] if args.pull else []) \
+            + (["--metrics"] if args.metrics else [])
         if args.pull:
             total, out = _instructions(args.sends, extra)
             base, _ = _instructions(args.sends, extra + ["--pull-none"])
@@ -223,7 +228,7 @@ def main() -> None:
         return
     stype = SerializeType.JSON if args.json else SerializeType.ROCKETMQ
     pull = (0 if args.pull_none else 1) if args.pull else -1
-    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull, not args.feed_none))
+    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull, not args.feed_none, args.metrics))
     print(f"mode: {hotpath.describe()}")
     print(f"{args.sends} sends ({stype.name} headers, batch {args.batch}): {answered} answered, {count} {kind}, "
           f"{cpu * 1e6 / max(count, 1):.1f} us CPU per message")

@@ -140,6 +140,21 @@ def new_registry(*collectors) -> CollectorRegistry:
     return reg
 
 
+class Exporter:
+    """A daemon's metrics service: its /metrics server when on (`server` None when off); the daemon starts and
+    stops it with its other services."""
+
+    server: "MetricsHttpServer | None" = None
+
+    async def start(self) -> None:
+        if self.server is not None:
+            await self.server.start()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+
+
 class MetricsHttpServer:
     """GET /metrics on the loop: the exposition of `registry` in the classic text format (0.0.4, what every
     Prometheus 2.x reads); anything else is 404, a bad request 400. One

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily
 
-from daemon.metrics import MetricsHttpServer, RpcLatency, exporter_enabled, new_registry, parse_metrics_label
+from daemon.metrics import (Exporter, MetricsHttpServer, RpcLatency, exporter_enabled, new_registry,
+                            parse_metrics_label)
 from remoting.codes import RequestCode, ResponseCode
 from remoting.dispatch import Dispatcher
 
@@ -48,7 +49,7 @@ class NamesrvCollector:
         yield self.latency.family(const, self.limit)
 
 
-class NamesrvMetrics:
+class NamesrvMetrics(Exporter):
     """Off unless metricsExporterType=PROM; then the dispatcher times every request and /metrics is served."""
 
     def __init__(self, config: NamesrvConfig, routes: RouteInfo, dispatcher: Dispatcher, listen_port: int) -> None:
@@ -63,10 +64,3 @@ class NamesrvMetrics:
         self.server = MetricsHttpServer(registry, config.metricsPromExporterHost or "0.0.0.0",
                                         config.metricsPromExporterPort, "namesrv")
 
-    async def start(self) -> None:
-        if self.server is not None:
-            await self.server.start()
-
-    async def stop(self) -> None:
-        if self.server is not None:
-            await self.server.stop()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from daemon.metrics import Histogram, MetricsHttpServer, RpcLatency, exporter_enabled, new_registry, \
-    parse_metrics_label
+from daemon.metrics import (Exporter, Histogram, MetricsHttpServer, RpcLatency, exporter_enabled, new_registry,
+                            parse_metrics_label)
 from remoting.codes import RequestCode, ResponseCode
 
 from .collector import BrokerCollector
@@ -42,7 +42,7 @@ class BrokerRpcLatency(RpcLatency):
             self.create[kind].observe((status,), seconds * 1000.0)
 
 
-class BrokerMetrics:
+class BrokerMetrics(Exporter):
     def __init__(self, broker: "Broker") -> None:
         b = broker.settings.broker
         self.enabled = exporter_enabled(b.metricsExporterType, "broker")
@@ -72,13 +72,6 @@ class BrokerMetrics:
         for d in dispatchers:
             d.latency = self.latency
 
-    async def start(self) -> None:
-        if self.server is not None:
-            await self.server.start()
-
-    async def stop(self) -> None:
-        if self.server is not None:
-            await self.server.stop()
 
     # ------------------------------------------------------------ the hot-path recorders
     def stored(self, request_topic: str, stored_topic: str, num: int, wrote_bytes: int) -> None:

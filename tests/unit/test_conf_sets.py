@@ -25,6 +25,9 @@ def test_conf_set_runs_side_by_side(name):
     ports = [p for s in settings for p in (s.server.listenPort - 2, s.server.listenPort, s.store.haListenPort)]
     assert len(ports) == len(set(ports)), ports
     assert 9876 not in ports
+    metrics = [s.broker.metricsPromExporterPort for s in settings]      # each broker's /metrics, on
+    assert all(s.broker.metricsExporterType == "PROM" for s in settings)
+    assert len(set(metrics)) == len(metrics) and not set(metrics) & (set(ports) | {5556, 9876}), metrics
     roots = [s.store.storePathRootDir for s in settings]
     assert len(set(roots)) == len(roots)
     masters = {s.broker.brokerName for s in settings if s.store.brokerRole != "SLAVE"}
