@@ -5,13 +5,13 @@ import argparse
 import logging
 import sys
 
+from daemon.logs import setup_logging
+from daemon.run import run_until_signal
 from remoting import hotpath, runtime
 from remoting.config import ConfigError, format_properties
 
 from .config import BrokerSettings, load_settings
 from .controller import Broker
-from tools.daemon import run_until_signal
-from tools.logsetup import setup_logging
 
 IMPLEMENTED = True
 log = logging.getLogger("broker")

@@ -5,14 +5,14 @@ import argparse
 import logging
 import sys
 
+from daemon.logs import setup_logging
+from daemon.run import run_until_signal
 from remoting import hotpath, runtime
 from remoting.codes import SerializeType
 from remoting.config import ConfigError, apply_properties, format_properties, read_properties_file
 
 from .config import NamesrvConfig, NamesrvConfiguration, default_server_config
 from .controller import NameServer
-from tools.daemon import run_until_signal
-from tools.logsetup import setup_logging
 
 log = logging.getLogger("namesrv")
 

@@ -1,0 +1,1 @@
+"""Plumbing both daemons use, below namesrv/ and broker/: running until a signal (`run`), logging (`logs`)."""
