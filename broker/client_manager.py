@@ -8,17 +8,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from remoting.codes import MQVersion
+from remoting.codes import version_name
 
 log = logging.getLogger("broker")
 
 
 def describe(channel: "ClientChannel") -> str:
     """clientId, address, language and version of a client channel, for the join / leave lines."""
-    try:
-        version = MQVersion(channel.version).name
-    except ValueError:
-        version = str(channel.version)
+    version = version_name(channel.version) if isinstance(channel.version, int) else str(channel.version)
     return (f"clientId {channel.client_id}, address {getattr(channel.conn, 'remote_addr', '?')}, "
             f"language {channel.language}, version {version}")
 

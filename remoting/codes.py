@@ -215,6 +215,30 @@ class MQVersion(IntEnum):
 # The version our daemons put into every command, as a 4.9.7 Java broker/namesrv does.
 CURRENT_VERSION = int(MQVersion.V4_9_7)
 
+
+def _version_names() -> list[str]:
+    """MQVersion.Version in ordinal order: 3.0.0's pre-releases, then a SNAPSHOT and a release per patch level
+    (the same table as tools/mqadmin/msgfmt's)."""
+    names = ["V3_0_0_SNAPSHOT", "V3_0_0_ALPHA1"] + [f"V3_0_0_BETA{i}" for i in range(1, 6)]
+    for i in range(6, 10):
+        names += [f"V3_0_0_BETA{i}_SNAPSHOT", f"V3_0_0_BETA{i}"]
+    names.append("V3_0_0_FINAL")
+    levels = [(3, 0, range(1, 16)), (3, 1, range(10)), (3, 2, range(10))]
+    levels += [(3, minor, range(1, 10)) for minor in range(3, 10)]
+    levels += [(major, minor, range(10)) for major in (4, 5) for minor in range(10)]
+    for major, minor, patches in levels:
+        for p in patches:
+            names += [f"V{major}_{minor}_{p}_SNAPSHOT", f"V{major}_{minor}_{p}"]
+    return names
+
+
+_VERSION_NAMES = _version_names()
+
+
+def version_name(ordinal: int) -> str:
+    """The MQVersion.Version name of a client's version ordinal, for log lines; the number when unknown."""
+    return _VERSION_NAMES[ordinal] if 0 <= ordinal < len(_VERSION_NAMES) else str(ordinal)
+
 # flag bits (RemotingCommand.RPC_TYPE / RPC_ONEWAY)
 FLAG_RESPONSE = 0x1
 FLAG_ONEWAY = 0x2

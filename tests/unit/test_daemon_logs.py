@@ -113,3 +113,71 @@ def test_config_update_logs_keys_old_to_new(caplog, root_logging):
     assert refused is not None and "bad value for logMaxFileSize" in refused[1]
     assert configuration.namesrv.logMaxFileSize == "64MB"
     assert [r.levelname for r in caplog.records if r.name == "namesrv"] == ["WARNING"]
+
+
+# ---------------------------------------------------------------- event lines of the managers (no daemon needed)
+
+def _lines(caplog, logger: str) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == logger]
+
+
+def test_namesrv_broker_lines(caplog):
+    from namesrv.route_info import RouteInfo
+    from remoting.bodies import DataVersion, TopicConfig, TopicConfigSerializeWrapper
+
+    caplog.set_level(logging.INFO, logger="namesrv")
+    r = RouteInfo()
+    w = TopicConfigSerializeWrapper({"T": TopicConfig("T")}, DataVersion(1, 1))
+    conn_a, conn_b = object(), object()
+    for now in (0, 30_000):   # the periodic re-registration is no event
+        r.register_broker("C", "10.0.0.1:10911", "a", 0, "10.0.0.1:10912", w, [], conn_a, now)
+    r.register_broker("C", "10.0.0.2:10911", "b", 0, "10.0.0.2:10912", w, [], conn_b, 0, heartbeat_timeout_ms=500)
+    r.register_broker("C", "10.0.0.3:10911", "c", 0, "10.0.0.3:10912", w, [], None, 0)
+    r.on_channel_destroy("10.0.0.1:40000", conn_a)
+    r.scan_not_active_brokers(1000)
+    r.unregister_broker("C", "10.0.0.3:10911", "c", 0)
+    assert _lines(caplog, "namesrv") == [
+        ("INFO", "broker registered: cluster C, broker a, id 0, address 10.0.0.1:10911, HA 10.0.0.1:10912, 1 topics"),
+        ("INFO", "broker registered: cluster C, broker b, id 0, address 10.0.0.2:10911, HA 10.0.0.2:10912, 1 topics"),
+        ("INFO", "broker registered: cluster C, broker c, id 0, address 10.0.0.3:10911, HA 10.0.0.3:10912, 1 topics"),
+        ("INFO", "broker connection closed: address 10.0.0.1:10911 (broker a, id 0) removed"),
+        ("WARNING", "broker expired: address 10.0.0.2:10911 (broker b, id 0), no registration for 1000 ms "
+                    "(timeout 500 ms)"),
+        ("INFO", "broker unregistered: cluster C, broker c, id 0, address 10.0.0.3:10911; 1 topics left without a "
+                 "broker removed: T"),
+    ]
+
+
+def test_client_join_and_leave_lines(caplog):
+    from broker.client_manager import ClientChannel, ConsumerManager, ProducerManager, SubscriptionData
+
+    class Conn:
+        remote_addr = "10.1.1.1:5000"
+
+    caplog.set_level(logging.INFO, logger="broker")
+    clock = [0]
+    consumers, producers = ConsumerManager(lambda: clock[0]), ProducerManager(lambda: clock[0])
+    c1, c2, p1 = Conn(), Conn(), Conn()
+    subs = [SubscriptionData("T")]
+    for _ in range(2):   # a repeated heartbeat is no event
+        consumers.register("G", ClientChannel(c1, "ip@1", "JAVA", 407, 0), "CONSUME_PASSIVELY", "CLUSTERING",
+                           "CONSUME_FROM_LAST_OFFSET", subs, False)
+        producers.register("P", ClientChannel(p1, "ip@p", "CPP", 999999, 0))
+    consumers.register("G", ClientChannel(c2, "ip@2", "GO", 407, 0), "CONSUME_PASSIVELY", "CLUSTERING",
+                       "CONSUME_FROM_LAST_OFFSET", subs, False)
+    consumers.unregister("G", c2, False)
+    clock[0] = 200_000
+    consumers.expire(120_000)
+    producers.connection_closed(p1)
+    who = "address 10.1.1.1:5000"
+    assert _lines(caplog, "broker") == [
+        ("INFO", f"consumer joined group G: clientId ip@1, {who}, language JAVA, version V4_9_7, 1 members"),
+        ("INFO", f"producer joined group P: clientId ip@p, {who}, language CPP, version 999999, 1 members"),
+        ("INFO", f"consumer joined group G: clientId ip@2, {who}, language GO, version V4_9_7, 2 members"),
+        ("INFO", f"consumer left group G (unregistered): clientId ip@2, {who}, language GO, version V4_9_7, "
+                 "1 members left"),
+        ("WARNING", f"consumer expired from group G, silent 200000 ms: clientId ip@1, {who}, language JAVA, "
+                    "version V4_9_7, group now empty, removed"),
+        ("INFO", f"producer left group P (channel closed): clientId ip@p, {who}, language CPP, version 999999, "
+                 "0 members left"),
+    ]
