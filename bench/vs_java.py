@@ -31,7 +31,7 @@ from types import SimpleNamespace
 from bench.run import ProcSampler, tool_start, tool_wait
 from tests.java.oracle import ORACLE_HOME, JavaBroker, JavaNamesrv, java_env, oracle_missing
 from tests.support.daemons import BrokerProcess, NamesrvProcess
-from tools.daemon import stop_process
+from daemon.run import stop_process
 
 SCENARIOS = ("produce", "batch", "together", "drain", "syncflush", "own-a", "own-e")
 OWN = {"own-a": ["-w", 16], "own-e": ["-w", 16, "-b", 32]}

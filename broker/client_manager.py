@@ -8,7 +8,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from remoting.codes import version_name
+
 log = logging.getLogger("broker")
+
+
+def describe(channel: "ClientChannel") -> str:
+    """clientId, address, language and version of a client channel, for the join / leave lines."""
+    version = version_name(channel.version) if isinstance(channel.version, int) else str(channel.version)
+    return (f"clientId {channel.client_id}, address {getattr(channel.conn, 'remote_addr', '?')}, "
+            f"language {channel.language}, version {version}")
 
 
 @dataclass
@@ -99,18 +108,26 @@ class ConsumerManager:
                 del info.subscriptions[topic]
                 subs_changed = True
         changed = new_channel or subs_changed
+        if new_channel:
+            log.info("consumer joined group %s: %s, %d members", group, describe(channel), len(info.channels))
+        elif subs_changed:
+            log.info("consumer group %s subscriptions changed by %s: %s", group, channel.client_id,
+                     ", ".join(sorted(info.subscriptions)))
         if changed and notify and self.on_ids_changed:
             self.on_ids_changed(group, list(info.channels))
         return changed
 
     def unregister(self, group: str, conn: object, notify: bool) -> None:
         info = self.groups.get(group)
-        if info is None or info.channels.pop(conn, None) is None:
+        if info is None:
+            return
+        channel = info.channels.pop(conn, None)
+        if channel is None:
             return
         self._forget(conn, group)
+        log.info("consumer left group %s (unregistered): %s, %s", group, describe(channel), _left(info))
         if not info.channels:
             del self.groups[group]
-            log.info("unregister consumer ok, no any connection, and remove consumer group, %s", group)
         elif notify and self.on_ids_changed:
             self.on_ids_changed(group, list(info.channels))
 
@@ -124,7 +141,9 @@ class ConsumerManager:
     def connection_closed(self, conn: object) -> None:
         for group in sorted(self._groups_of.pop(conn, ())):
             info = self.groups.get(group)
-            if info is not None and info.channels.pop(conn, None) is not None:
+            channel = info.channels.pop(conn, None) if info is not None else None
+            if channel is not None:
+                log.info("consumer left group %s (channel closed): %s, %s", group, describe(channel), _left(info))
                 if not info.channels:
                     del self.groups[group]
                 elif self.on_ids_changed:
@@ -141,7 +160,8 @@ class ConsumerManager:
                     del info.channels[conn]
                     self._forget(conn, group)
                     gone.append(conn)
-                    log.warning("channel expired, remove it from consumer group %s: %s", group, ch.client_id)
+                    log.warning("consumer expired from group %s, silent %d ms: %s, %s", group,
+                                now - ch.last_update_ms, describe(ch), _left(info))
             if not info.channels:
                 del self.groups[group]
         return gone
@@ -160,13 +180,20 @@ class ProducerManager:
 
     def register(self, group: str, channel: ClientChannel) -> None:
         channel.last_update_ms = self.clock()
-        self.groups.setdefault(group, {})[channel.conn] = channel
+        chans = self.groups.setdefault(group, {})
+        old = chans.get(channel.conn)
+        chans[channel.conn] = channel
         self._groups_of.setdefault(channel.conn, set()).add(group)
+        if old is None or old.client_id != channel.client_id:
+            log.info("producer joined group %s: %s, %d members", group, describe(channel), len(chans))
 
-    def unregister(self, group: str, conn: object) -> None:
+    def unregister(self, group: str, conn: object, why: str = "unregistered") -> None:
         chans = self.groups.get(group)
         if chans is not None:
-            chans.pop(conn, None)
+            channel = chans.pop(conn, None)
+            if channel is not None and why:
+                log.info("producer left group %s (%s): %s, %d members left", group, why, describe(channel),
+                         len(chans))
             if not chans:
                 del self.groups[group]
         groups = self._groups_of.get(conn)
@@ -177,7 +204,7 @@ class ProducerManager:
 
     def connection_closed(self, conn: object) -> None:
         for group in sorted(self._groups_of.get(conn, ())):
-            self.unregister(group, conn)
+            self.unregister(group, conn, "channel closed")
 
     def available_channel(self, group: str) -> object | None:
         """getAvailableChannel: the group's channels in turn (a counter shared by all groups, as Java's),
@@ -194,6 +221,12 @@ class ProducerManager:
         for group in list(self.groups):
             for conn, ch in list(self.groups[group].items()):
                 if now - ch.last_update_ms > timeout_ms:
-                    self.unregister(group, conn)
+                    self.unregister(group, conn, "")
                     gone.append(conn)
+                    log.warning("producer expired from group %s, silent %d ms: %s", group, now - ch.last_update_ms,
+                                describe(ch))
         return gone
+
+
+def _left(info: ConsumerGroupInfo) -> str:
+    return f"{len(info.channels)} members left" if info.channels else "group now empty, removed"

@@ -6,6 +6,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from daemon.logs import check_backups, parse_level, parse_size
 from remoting.config import ServerConfig, apply_properties, read_properties_file
 from store.config import MessageStoreConfig
 
@@ -79,6 +80,12 @@ class BrokerConfig:
     metricsPromExporterPort: int = 5557
     metricsLabel: str = ""
     metricsOtelCardinalityLimit: int = 50000
+    # ours, not Java's (Java sets these in logback XML): the daemon's log (daemon/logs); ROCKETMQ_LOG_DIR
+    # overrides logDir, and an empty logDir is ./logs
+    logLevel: str = field(default="INFO", metadata={"check": parse_level})
+    logMaxFileSize: str = field(default="64MB", metadata={"check": parse_size})   # bytes, or 512KB / 64MB / 1GB
+    logMaxBackups: int = field(default=5, metadata={"check": check_backups})
+    logDir: str = ""
 
     def namesrv_list(self) -> list[str]:
         return [a.strip() for a in self.namesrvAddr.split(";") if a.strip()]

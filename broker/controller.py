@@ -133,6 +133,10 @@ class Broker:
     # ------------------------------------------------------------ events
     def _notify_consumer_ids_changed(self, group: str, conns: list[object]) -> None:
         header = NotifyConsumerIdsChangedRequestHeader(group).encode()
+        info = self.consumers.groups.get(group)
+        ids = [info.channels[c].client_id for c in conns if c in info.channels] if info is not None else []
+        log.info("rebalance: NOTIFY_CONSUMER_IDS_CHANGED to %d consumers of group %s: %s", len(conns), group,
+                 ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else ""))
         for conn in conns:
             if isinstance(conn, Connection) and not conn.closed:
                 try:

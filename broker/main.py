@@ -5,13 +5,13 @@ import argparse
 import logging
 import sys
 
+from daemon.logs import apply_log_level, setup_from_config
+from daemon.run import run_until_signal, version
 from remoting import hotpath, runtime
 from remoting.config import ConfigError, format_properties
 
 from .config import BrokerSettings, load_settings
 from .controller import Broker
-from tools.daemon import run_until_signal
-from tools.logsetup import setup_logging
 
 IMPLEMENTED = True
 log = logging.getLogger("broker")
@@ -36,7 +36,14 @@ async def serve(settings: BrokerSettings) -> None:
         b = settings.broker
         return (f"The broker[{b.brokerName}, {settings.broker_addr}] boot success. serializeType=JSON"
                 + (f" and name server is {b.namesrvAddr}" if b.namesrvAddr else ""))
-    await run_until_signal(start, broker.stop, log, "broker stopped")
+
+    def facts() -> str:
+        b, s = settings.broker, settings.store
+        return (f"version {version()}, cluster {b.brokerClusterName}, brokerId {b.brokerId}, role {s.brokerRole}, "
+                f"flushDiskType {s.flushDiskType}, listen port {broker.server.port} (VIP {broker.vip_server.port}, "
+                f"HA {s.haListenPort}), store {s.storePathRootDir}")
+    broker.configuration.listeners.append(apply_log_level)
+    await run_until_signal(start, broker.stop, log, "broker stopped", facts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config or args.print_important:
         sys.stdout.write(format_properties(settings.broker, settings.server, settings.store))
         return 0
-    setup_logging("broker")
+    try:
+        path = setup_from_config("broker", settings.broker)
+    except OSError as e:
+        print(f"mqbroker: cannot open the log: {e}", file=sys.stderr)
+        return 1
+    print(f"logging to {path}", file=sys.stderr)
     log.info("config:\n%s", format_properties(settings.broker, settings.server, settings.store).rstrip())
     hotpath.log_mode(log)
     try:

@@ -44,6 +44,9 @@ class NamesrvRegistrar:
         self._pending: set[asyncio.Task] = set()
         self._full_wanted = False          # a coalesced full registration is asked for and has not started
         self._full_task: asyncio.Task | None = None
+        # NameServer address -> whether its last synchronous registration succeeded: a success is logged when
+        # it is the first or follows a failure (not every registerNameServerPeriod), every failure is
+        self._registered: dict[str, bool] = {}
 
     def _wrapper(self, only: list[TopicConfig] | None = None) -> TopicConfigSerializeWrapper:
         w = self.topics.wrapper(only)
@@ -86,12 +89,23 @@ class NamesrvRegistrar:
                     return
                 resp = await self.client.invoke(addr, req, timeout)
             except RemotingError as e:
+                self._registered[addr] = False
                 log.warning("register broker to name server %s failed: %s", addr, e)
                 return
             if resp.code != ResponseCode.SUCCESS:
+                self._registered[addr] = False
                 log.warning("register broker to name server %s refused: %s %s", addr, resp.code, resp.remark)
                 return
             h = RegisterBrokerResponseHeader.decode(resp.ext_fields)
+            if not self._registered.get(addr):
+                b = self.settings.broker
+                log.info("registered to name server %s%s: cluster %s, broker %s, id %d, address %s, %d topics%s",
+                         addr, " again" if addr in self._registered else "", b.brokerClusterName, b.brokerName,
+                         b.brokerId, self.settings.broker_addr, len(wrapper.topicConfigTable),
+                         f", master {h.masterAddr} (HA {h.haServerAddr})" if h.masterAddr and b.brokerId else "")
+                self._registered[addr] = True
+            else:
+                log.debug("registered to name server %s", addr)
             answers.append((h.masterAddr or None, h.haServerAddr or None))
             if h.masterAddr:
                 self.master_addr, self.master_ha_addr = h.masterAddr, h.haServerAddr
@@ -148,6 +162,11 @@ class NamesrvRegistrar:
                                                clusterName=b.brokerClusterName, brokerId=b.brokerId).encode()
         for addr in b.namesrv_list():
             try:
-                await self.client.invoke(addr, make_request(RequestCode.UNREGISTER_BROKER, dict(header)), 3)
+                resp = await self.client.invoke(addr, make_request(RequestCode.UNREGISTER_BROKER, dict(header)), 3)
             except RemotingError as e:
                 log.warning("unregister broker from name server %s failed: %s", addr, e)
+                continue
+            if resp.code == ResponseCode.SUCCESS:
+                log.info("unregistered from name server %s", addr)
+            else:
+                log.warning("unregister broker from name server %s refused: %s %s", addr, resp.code, resp.remark)

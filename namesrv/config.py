@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from daemon.logs import check_backups, parse_level, parse_size
 from remoting.config import RuntimeConfiguration, ServerConfig
 
 log = logging.getLogger("namesrv")
@@ -34,6 +35,12 @@ class NamesrvConfig:
     metricsPromExporterPort: int = 5556
     metricsLabel: str = ""
     metricsOtelCardinalityLimit: int = 50000
+    # ours, not Java's (Java sets these in logback XML): the daemon's log (daemon/logs); ROCKETMQ_LOG_DIR
+    # overrides logDir, and an empty logDir is ./logs
+    logLevel: str = field(default="INFO", metadata={"check": parse_level})
+    logMaxFileSize: str = field(default="64MB", metadata={"check": parse_size})   # bytes, or 512KB / 64MB / 1GB
+    logMaxBackups: int = field(default=5, metadata={"check": check_backups})
+    logDir: str = ""
 
 
 def default_server_config() -> ServerConfig:

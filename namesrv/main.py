@@ -5,14 +5,14 @@ import argparse
 import logging
 import sys
 
+from daemon.logs import apply_log_level, setup_from_config
+from daemon.run import run_until_signal, version
 from remoting import hotpath, runtime
 from remoting.codes import SerializeType
 from remoting.config import ConfigError, apply_properties, format_properties, read_properties_file
 
 from .config import NamesrvConfig, NamesrvConfiguration, default_server_config
 from .controller import NameServer
-from tools.daemon import run_until_signal
-from tools.logsetup import setup_logging
 
 log = logging.getLogger("namesrv")
 
@@ -47,9 +47,14 @@ async def serve(configuration: NamesrvConfiguration) -> None:
     async def start() -> str:
         await ns.start()
         runtime.tune_gc()
-        log.info("listening on port %d", ns.server.port)
         return f"The Name Server boot success. serializeType={SerializeType.JSON.name}"
-    await run_until_signal(start, ns.stop, log, "name server stopped")
+
+    def facts() -> str:
+        n = configuration.namesrv
+        return (f"version {version()}, listen port {ns.server.port}, kvConfigPath {n.kvConfigPath}, "
+                f"configStorePath {n.configStorePath}")
+    configuration.listeners.append(apply_log_level)
+    await run_until_signal(start, ns.stop, log, "name server stopped", facts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         sys.stdout.write(format_properties(configuration.namesrv, configuration.server))
         return 0
-    setup_logging("namesrv")
+    try:
+        path = setup_from_config("namesrv", configuration.namesrv)
+    except OSError as e:
+        print(f"mqnamesrv: cannot open the log: {e}", file=sys.stderr)
+        return 1
+    print(f"logging to {path}", file=sys.stderr)
     log.info("config:\n%s", format_properties(configuration.namesrv, configuration.server).rstrip())
     hotpath.log_mode(log)
     try:

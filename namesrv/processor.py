@@ -195,13 +195,12 @@ class NamesrvProcessor:
 
     # ------------------------------------------------------------ config
     def update_config(self, conn: Connection, req: RemotingCommand) -> RemotingCommand:
-        log.info("updateConfig called by %s", conn.remote_addr)
         if req.body:
             try:
                 text = bytes(req.body).decode("utf-8")
             except UnicodeDecodeError as e:
                 return make_response(req, ResponseCode.SYSTEM_ERROR, f"UnsupportedEncodingException {e}")
-            error = self.configuration.update_from_text(text)
+            error = self.configuration.update_from_text(text, conn.remote_addr)
             if error is not None:
                 code, remark = error
                 return make_response(req, code, remark)

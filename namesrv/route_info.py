@@ -62,22 +62,27 @@ class RouteInfo:
             del bd.brokerAddrs[bid]
         old_addr = bd.brokerAddrs.get(broker_id)
         bd.brokerAddrs[broker_id] = broker_addr
-        if broker_id == MASTER_ID and old_addr != broker_addr:
-            log.info("cluster [%s] brokerName [%s] master address change from %s to %s",
+        if broker_id == MASTER_ID and old_addr is not None and old_addr != broker_addr:
+            log.info("broker changed: cluster %s, broker %s master address %s -> %s",
                      cluster, broker_name, old_addr, broker_addr)
         register_first = register_first or old_addr is None
 
         if broker_id == MASTER_ID and (self.is_broker_topic_config_changed(broker_addr, wrapper.dataVersion)
                                        or register_first):
             for tc in wrapper.topicConfigTable.values():
-                self._create_and_update_queue_data(broker_name, tc)
+                # a broker's first registration is one line (below), not one per topic
+                self._create_and_update_queue_data(broker_name, tc, logging.DEBUG if register_first else logging.INFO)
 
         prev = self.broker_live_table.get(broker_addr)
         self.broker_live_table[broker_addr] = BrokerLiveInfo(
             now_ms, wrapper.dataVersion, conn, ha_server_addr,
             heartbeat_timeout_ms if heartbeat_timeout_ms else DEFAULT_BROKER_CHANNEL_EXPIRED_MS)
         if prev is None:
-            log.info("new broker registered, %s HAServer: %s", broker_addr, ha_server_addr)
+            log.info("broker registered: cluster %s, broker %s, id %d, address %s, HA %s, %d topics",
+                     cluster, broker_name, broker_id, broker_addr, ha_server_addr, len(wrapper.topicConfigTable))
+        elif prev.ha_server_addr != ha_server_addr:
+            log.info("broker changed: cluster %s, broker %s, id %d, address %s, HA %s -> %s",
+                     cluster, broker_name, broker_id, broker_addr, prev.ha_server_addr, ha_server_addr)
 
         if filter_server_list is not None:
             if filter_server_list:
@@ -94,17 +99,17 @@ class RouteInfo:
                     result.master_addr = master_addr
         return result
 
-    def _create_and_update_queue_data(self, broker_name: str, tc: TopicConfig) -> None:
+    def _create_and_update_queue_data(self, broker_name: str, tc: TopicConfig, level: int = logging.INFO) -> None:
         qd = QueueData(broker_name, tc.readQueueNums, tc.writeQueueNums, tc.perm, tc.topicSysFlag)
         table = self.topic_queue_table.get(tc.topicName)
         if table is None:
             self.topic_queue_table[tc.topicName] = {broker_name: qd}
-            log.info("new topic registered, %s %s", tc.topicName, qd)
+            log.log(level, "new topic registered, %s %s", tc.topicName, qd)
         else:
             old = table.get(broker_name)
             table[broker_name] = qd
             if old is not None and old != qd:
-                log.info("topic changed, %s OLD: %s NEW: %s", tc.topicName, old, qd)
+                log.log(level, "topic changed, %s OLD: %s NEW: %s", tc.topicName, old, qd)
 
     def is_broker_topic_config_changed(self, broker_addr: str, version: DataVersion) -> bool:
         prev = self.query_broker_topic_config(broker_addr)
@@ -121,8 +126,8 @@ class RouteInfo:
 
     def unregister_broker(self, cluster: str, broker_addr: str, broker_name: str, broker_id: int) -> None:
         removed = self.broker_live_table.pop(broker_addr, None)
-        log.info("unregisterBroker, remove from brokerLiveTable %s, %s", "OK" if removed else "Failed", broker_addr)
         self.filter_server_table.pop(broker_addr, None)
+        topics: list[str] = []
         remove_name = False
         bd = self.broker_addr_table.get(broker_name)
         if bd is not None:
@@ -136,29 +141,37 @@ class RouteInfo:
                 names.discard(broker_name)
                 if not names:
                     del self.cluster_addr_table[cluster]
-            self._remove_topics_of_broker(broker_name)
+            topics = self._remove_topics_of_broker(broker_name)
+        log.info("broker unregistered: cluster %s, broker %s, id %d, address %s%s%s", cluster, broker_name,
+                 broker_id, broker_addr, "" if removed else " (was not registered)", _topics_gone(topics))
 
-    def _remove_topics_of_broker(self, broker_name: str) -> None:
+    def _remove_topics_of_broker(self, broker_name: str) -> list[str]:
+        """Drop the broker's queue data; returns the topics left with no broker (removed)."""
+        gone = []
         for topic in list(self.topic_queue_table):
             table = self.topic_queue_table[topic]
             table.pop(broker_name, None)
             if not table:
                 del self.topic_queue_table[topic]
-                log.info("remove topic[%s] all queue, broker %s gone", topic, broker_name)
+                log.debug("remove topic[%s] all queue, broker %s gone", topic, broker_name)
+                gone.append(topic)
+        return gone
 
     # ------------------------------------------------------------ expiry and lost connections
     def scan_not_active_brokers(self, now_ms: int) -> list[tuple[str, object | None]]:
         """Remove brokers whose last registration is older than their timeout; returns (addr, conn) of each
         so the caller can close the connections."""
-        expired = [(addr, live.conn) for addr, live in self.broker_live_table.items()
+        expired = [(addr, live) for addr, live in self.broker_live_table.items()
                    if live.last_update_ms + live.heartbeat_timeout_ms < now_ms]
-        for addr, conn in expired:
-            log.warning("The broker channel expired, %s", addr)
+        for addr, live in expired:
             self.broker_live_table.pop(addr, None)
-            self.on_channel_destroy(addr, conn)
-        return expired
+            self.on_channel_destroy(addr, live.conn, expired=(
+                f"no registration for {now_ms - live.last_update_ms} ms (timeout {live.heartbeat_timeout_ms} ms)"))
+        return [(addr, live.conn) for addr, live in expired]
 
-    def on_channel_destroy(self, remote_addr: str, conn: object | None) -> None:
+    def on_channel_destroy(self, remote_addr: str, conn: object | None, expired: str | None = None) -> None:
+        """A connection closed (or, with `expired` saying why, a broker's registration ran out): forget the
+        broker behind it, if any. One line: INFO for a closed connection, WARNING for an expiry."""
         found = None
         if conn is not None:
             for addr, live in self.broker_live_table.items():
@@ -167,20 +180,18 @@ class RouteInfo:
                     break
         if found is None:
             found = remote_addr
-        else:
-            log.info("the broker's channel destroyed, %s, clean it's data structure at once", found)
         if not found:
             return
-        self.broker_live_table.pop(found, None)
+        was_live = self.broker_live_table.pop(found, None) is not None
         self.filter_server_table.pop(found, None)
         name_found = None
+        id_found = None
         remove_name = False
         for name, bd in list(self.broker_addr_table.items()):
             for bid, addr in list(bd.brokerAddrs.items()):
                 if addr == found:
-                    name_found = name
+                    name_found, id_found = name, bid
                     del bd.brokerAddrs[bid]
-                    log.info("remove brokerAddr[%s, %s] from brokerAddrTable, because channel destroyed", bid, addr)
                     break
             if not bd.brokerAddrs:
                 remove_name = True
@@ -194,8 +205,13 @@ class RouteInfo:
                     if not names:
                         del self.cluster_addr_table[cluster]
                     break
-        if remove_name and name_found is not None:
-            self._remove_topics_of_broker(name_found)
+        topics = self._remove_topics_of_broker(name_found) if remove_name and name_found is not None else []
+        if expired is not None:
+            log.warning("broker expired: address %s (broker %s, id %s), %s%s", found, name_found, id_found, expired,
+                        _topics_gone(topics))
+        elif was_live or name_found is not None:
+            log.info("broker connection closed: address %s (broker %s, id %s) removed%s", found, name_found,
+                     id_found, _topics_gone(topics))
 
     # ------------------------------------------------------------ queries
     def pickup_topic_route_data(self, topic: str) -> TopicRouteData | None:
@@ -291,3 +307,10 @@ class RouteInfo:
                 qd.perm = change(qd.perm)
                 count += 1
         return count
+
+
+def _topics_gone(topics: list[str]) -> str:
+    if not topics:
+        return ""
+    shown = ", ".join(topics[:5]) + (f" and {len(topics) - 5} more" if len(topics) > 5 else "")
+    return f"; {len(topics)} topics left without a broker removed: {shown}"

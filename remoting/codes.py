@@ -240,6 +240,12 @@ def version_desc(value: int) -> str:
 # The version our daemons put into every command, as a 4.9.7 Java broker/namesrv does.
 CURRENT_VERSION = int(MQVersion.V4_9_7)
 
+
+def version_name(ordinal: int) -> str:
+    """The MQVersion.Version name of a client's version ordinal, for log lines; the number when unknown."""
+    return VERSION_NAMES[ordinal] if 0 <= ordinal < len(VERSION_NAMES) else str(ordinal)
+
+
 # flag bits (RemotingCommand.RPC_TYPE / RPC_ONEWAY)
 FLAG_RESPONSE = 0x1
 FLAG_ONEWAY = 0x2

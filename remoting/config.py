@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import time
 import typing
 from dataclasses import dataclass
@@ -16,6 +17,13 @@ from typing import Any, Iterable
 
 
 log = logging.getLogger("config")
+
+# keys whose values a log line never shows (none of our typed keys is one; a file may carry others)
+_SECRET_KEY = re.compile(r"secret|password|passwd|token|accesskey|signature", re.IGNORECASE)
+
+
+def shown_value(key: str, value: object) -> str:
+    return "***" if _SECRET_KEY.search(key) else str(value)
 
 
 class ConfigError(ValueError):
@@ -147,13 +155,22 @@ def _convert(name: str, tp: Any, raw: str) -> Any:
 
 
 def apply_properties(props: dict[str, str], *targets: Any) -> list[str]:
-    """Set every field of each target dataclass that `props` names; returns the keys no target knows."""
+    """Set every field of each target dataclass that `props` names; returns the keys no target knows. A field
+    whose metadata has a "check" callable is refused (ConfigError) when the check raises ValueError."""
     known: set[str] = set()
     for target in targets:
+        checks = {f.name: f.metadata.get("check") for f in dataclasses.fields(target)}
         for name, tp in _field_types(target).items():
             known.add(name)
             if name in props:
-                setattr(target, name, _convert(name, tp, props[name]))
+                value = _convert(name, tp, props[name])
+                check = checks.get(name)
+                if check is not None:
+                    try:
+                        check(value)
+                    except ValueError as e:
+                        raise ConfigError(f"bad value for {name}: {e}") from None
+                setattr(target, name, value)
     return [k for k in props if k not in known]
 
 
@@ -210,6 +227,8 @@ class RuntimeConfiguration:
         self.protected = protected
         self.version = (0, 0)          # DataVersion (timestamp, counter)
         self._log = logging.getLogger(log_name)
+        # called after each accepted update with {key: (old, new)} of the keys that changed
+        self.listeners: list[typing.Callable[[dict[str, tuple[str | None, str]]], None]] = []
         self._bump()
 
     def _bump(self) -> None:
@@ -226,23 +245,43 @@ class RuntimeConfiguration:
                 text += f"{k}={v}\n"
         return text
 
-    def update_from_text(self, text: str) -> tuple[int, str] | None:
-        """Apply properties text; returns (response code, remark) on refusal, None on success."""
+    def _values(self) -> dict[str, str]:
+        values = {k: str(v) for k, v in self.extra.items()}
+        for line in format_properties(*self.targets).splitlines():
+            k, _, v = line.partition("=")
+            values[k] = v
+        return values
+
+    def update_from_text(self, text: str, source: str = "?") -> tuple[int, str] | None:
+        """Apply properties text; returns (response code, remark) on refusal, None on success. Logs one line:
+        who asked and each key that changed, old -> new (a refusal is a WARNING naming the keys)."""
         from .codes import ResponseCode
         props = parse_properties(text)
         if self.protected & set(props):
+            self._log.warning("config update from %s refused: protected keys %s", source,
+                              ", ".join(sorted(self.protected & set(props))))
             return ResponseCode.NO_PERMISSION, self.protected_remark
         try:
             # validate on copies first so a bad value changes nothing
             apply_properties(props, *[dataclasses.replace(t) for t in self.targets])
         except ConfigError as e:
+            self._log.warning("config update from %s refused: %s", source, e)
             return ResponseCode.SYSTEM_ERROR, str(e)
+        before = self._values()
         unknown = apply_properties(props, *self.targets)
         for k in unknown:
             if k in self.extra:  # Configuration.update merges only keys it already holds
                 self.extra[k] = props[k]
+        after = self._values()
+        changed = {k: (before.get(k), after[k]) for k in props if k in after and before.get(k) != after[k]}
+        ignored = sorted(k for k in props if k not in after)
+        shown = ", ".join(f"{k} {shown_value(k, old)} -> {shown_value(k, new)}" for k, (old, new) in changed.items())
+        self._log.info("config updated by %s: %s%s", source, shown or "no change",
+                       f"; unknown keys ignored: {', '.join(ignored)}" if ignored else "")
         self._bump()
         self.persist()
+        for listener in self.listeners:
+            listener(changed)
         return None
 
     def persist(self) -> None:

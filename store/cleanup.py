@@ -80,10 +80,18 @@ class CleanupService:
         cq_doomed = []
         if doomed:
             cl_min = store.commitlog.min_offset()
-            log.info("deleting %d expired commit log files, commit log now starts at %d", len(doomed), cl_min)
             for cq in list(store.consume_queues.values()):
                 cq_doomed.extend(cq.detach_expired(cl_min))
-            cq_doomed.extend(store.index.detach_expired(cl_min))
+            index_doomed = store.index.detach_expired(cl_min)
+            why = ("manual" if manual else f"disk used ratio {ratio:.2f}" + (", forced" if forced else "")
+                   if space_full else f"deletion hour {cfg.deleteWhen}")
+            names = [os.path.basename(mf.path) for mf in doomed]
+            log.info("deleting %d expired commit log files (%s; %s): %s; %d consume queue and %d index files "
+                     "follow; commit log now starts at %d", len(doomed), why,
+                     f"older than {cfg.fileReservedTime} h" if not forced else "age ignored",
+                     names[0] if len(names) == 1 else f"{names[0]} .. {names[-1]}", len(cq_doomed),
+                     len(index_doomed), cl_min)
+            cq_doomed.extend(index_doomed)
 
         def destroy() -> None:
             for f in doomed + cq_doomed:

@@ -87,6 +87,8 @@ class MappedFileQueue:
         os.makedirs(self.directory, exist_ok=True)
         mf = self._allocate(os.path.join(self.directory, offset_to_file_name(start)), self.file_size)
         self.files.append(mf)
+        # one line per file: a commit-log roll happens once per mappedFileSizeCommitLog (1 GiB by default)
+        log.info("mapped file created: %s (%s)", mf.path, "first file" if last is None else "roll, previous full")
         return mf
 
     # ------------------------------------------------------------ truncation and deletion

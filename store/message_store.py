@@ -76,6 +76,7 @@ class MessageStore:
         self._cleanup_task: asyncio.Task | None = None
         self._stats_task: asyncio.Task | None = None
         self.last_exit_ok = True
+        self.recovered_from: int | None = None   # where the re-dispatch of the last load started
         self.writeable = True
         self.disk_full = False
         self.shutting_down = False
@@ -95,9 +96,11 @@ class MessageStore:
         return os.path.join(self.root, name)
 
     def load(self) -> None:
+        began = time.monotonic()
         os.makedirs(self.root, exist_ok=True)
         self._take_lock()
         self.last_exit_ok = not os.path.exists(self._path("abort"))
+        self.recovered_from = None
         self.commitlog.load()
         self._load_consume_queues()
         self.checkpoint = Checkpoint(self._path("checkpoint"))
@@ -107,8 +110,14 @@ class MessageStore:
         self._recover()
         with open(self._path("abort"), "a"):
             pass
-        log.info("store loaded from %s (last exit %s), commit log [%d, %d)", self.root,
-                 "OK" if self.last_exit_ok else "ABNORMAL", self.commitlog.min_offset(), self.commitlog.max_offset())
+        # the recovery result, one line (WARNING after a crash)
+        log.log(logging.INFO if self.last_exit_ok else logging.WARNING,
+                "store recovered from %s: %s recovery (last exit %s), commit log [%d, %d) in %d files%s, "
+                "%d consume queues, took %d ms", self.root, "normal" if self.last_exit_ok else "abnormal",
+                "OK" if self.last_exit_ok else "ABNORMAL", self.commitlog.min_offset(), self.commitlog.max_offset(),
+                len(self.commitlog.queue.files),
+                f", re-dispatched from {self.recovered_from}" if self.recovered_from is not None else "",
+                len(self.consume_queues), (time.monotonic() - began) * 1000)
 
     def _take_lock(self) -> None:
         fd = os.open(self._path("lock"), os.O_RDWR | os.O_CREAT, 0o644)
@@ -152,6 +161,7 @@ class MessageStore:
                 cq.truncate_dirty_logic_files(end)
         # re-dispatch: after a crash from the safe file; always anything the queues have not seen
         self.dispatched_offset = start if not self.last_exit_ok else self._max_dispatched(self.commitlog.min_offset())
+        self.recovered_from = self.dispatched_offset
         self.reput()
         cl_min = self.commitlog.min_offset()
         for key, cq in self.consume_queues.items():

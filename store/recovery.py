@@ -50,7 +50,7 @@ def recover_commitlog(commitlog: CommitLog, last_exit_ok: bool, safe_ts: int, ch
         stamps = [first_record_store_timestamp(commitlog, i) for i in range(len(files))]
         start = abnormal_start_index(stamps, safe_ts)
     end = commitlog.valid_end(start, check_crc)
-    log.info("commit log recovery (%s): scanned from file %s, valid data ends at %d",
+    log.debug("commit log recovery (%s): scanned from file %s, valid data ends at %d",
              "normal" if last_exit_ok else "abnormal", files[start].path, end)
     commitlog.queue.truncate_dirty(end)
     if not commitlog.queue.files:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from tools.daemon import stop_process
+from daemon.run import stop_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

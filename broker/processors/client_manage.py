@@ -1,8 +1,6 @@
 """HEART_BEAT, UNREGISTER_CLIENT, CHECK_CLIENT_CONFIG (ClientManageProcessor.java)."""
 from __future__ import annotations
 
-import logging
-
 from remoting import fastjson
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_response
@@ -13,8 +11,6 @@ from ..client_manager import ClientChannel, ConsumerManager, ProducerManager, Su
 from ..config import BrokerConfig
 from ..subscription_group import SubscriptionGroupManager
 from ..topic_config import TopicConfigManager, retry_topic
-
-log = logging.getLogger("broker")
 
 # Java enums in a heartbeat may come as names or as ordinals (the C++ clients send ordinals); Java's broker keeps
 # the enum and writes its name in every answer (GET_CONSUMER_CONNECTION_LIST)
@@ -61,12 +57,11 @@ class ClientManageProcessor:
                 self.topics.create_in_send_back(retry_topic(group), cfg.retryQueueNums, 6, topic_sys_flag)
             subs = [SubscriptionData.from_json(s) for s in cd.get("subscriptionDataSet") or []]
             channel = ClientChannel(conn, client_id, req.language, req.version, 0)
-            changed = self.consumers.register(
+            # joins and subscription changes are logged by the manager
+            self.consumers.register(
                 group, channel, enum_name(cd.get("consumeType"), CONSUME_TYPES, "CONSUME_PASSIVELY"),
                 enum_name(cd.get("messageModel"), MESSAGE_MODELS, "CLUSTERING"),
                 enum_name(cd.get("consumeFromWhere"), CONSUME_FROM, "CONSUME_FROM_LAST_OFFSET"), subs, notify)
-            if changed:
-                log.info("registerConsumer info changed %s %s %s", group, conn.remote_addr, client_id)
         for pd in data.get("producerDataSet") or []:
             group = pd.get("groupName")
             if group:

@@ -37,8 +37,7 @@ class ConfigAdminProcessor:
         is registered with the NameServers at once."""
         if req.body:
             text = bytes(req.body).decode("utf-8", errors="replace")
-            log.info("updateBrokerConfig from %s: %s", getattr(conn, "remote_addr", "?"), text.strip())
-            refused = self.configuration.update_from_text(text)
+            refused = self.configuration.update_from_text(text, getattr(conn, "remote_addr", "?"))
             if refused is not None:
                 return make_response(req, refused[0], refused[1])
             if "brokerPermission" in parse_properties(text):

@@ -96,8 +96,8 @@ class SlaveConnection(asyncio.Protocol):
         self._data.set()
         if self._sender is not None:
             self._sender.cancel()
-        log.info("HA: slave %s disconnected (acknowledged %d)%s", self.addr, self.ack_offset,
-                 f": {exc}" if exc else "")
+        log.log(logging.WARNING if exc else logging.INFO, "HA: slave %s disconnected (acknowledged %d)%s",
+                self.addr, self.ack_offset, f": {exc}" if exc else "")
         self.on_close(self)
 
     # ------------------------------------------------------------ reports

@@ -146,6 +146,7 @@ class HAClient:
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
         self._stopped = False
+        self._failing: str | None = None   # the master address whose connects fail (logged once, not each retry)
 
     @property
     def connected(self) -> bool:
@@ -188,9 +189,13 @@ class HAClient:
                 _, link = await asyncio.wait_for(
                     loop.create_connection(lambda: MasterLink(self.store, addr), *target), RECONNECT_INTERVAL)
             except (OSError, asyncio.TimeoutError) as e:
-                log.warning("HA: connect to master %s failed: %s", addr, e or type(e).__name__)
+                if self._failing != addr:
+                    log.warning("HA: connect to master %s failed: %s (retrying every %.0f s, logged once)", addr,
+                                e or type(e).__name__, RECONNECT_INTERVAL)
+                    self._failing = addr
                 await self._pause(RECONNECT_INTERVAL)
                 continue
+            self._failing = None
             self.link = link
             log.info("HA: connected to master %s, local commit log ends at %d", addr,
                      self.store.commitlog.max_offset())
@@ -198,9 +203,14 @@ class HAClient:
             retry = AFTER_CLOSE
             try:
                 await link.closed
+                log.info("HA: disconnected from master %s, local commit log ends at %d", addr,
+                         self.store.commitlog.max_offset())
             except LinkError as e:
                 retry = e.retry
-                if str(e) not in ("diverged", "stopping"):
+                if str(e) == "stopping":
+                    log.info("HA: disconnected from master %s (stopping), local commit log ends at %d", addr,
+                             self.store.commitlog.max_offset())
+                elif str(e) != "diverged":   # a diverged log was logged as an ERROR where it was found
                     log.warning("HA: connection to master %s dropped: %s", addr, e)
             except (ConnectionError, OSError) as e:
                 log.warning("HA: connection to master %s lost: %s", addr, e or type(e).__name__)

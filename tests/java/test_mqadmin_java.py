@@ -73,15 +73,17 @@ COMMANDS: list[tuple[str, str]] = [
 KNOWN: dict[str, str] = {}
 
 # keys we report beyond 4.9.7's: the runtime info's HA and 5.x timer figures (README); broker config keys of
-# 5.x (timer*, diskSpace*Ratio) and ours (brokerTraceEnable, channelExpiredTimeout), haMasterAddress (Java omits
-# it while null); the 5.x NameServer keys we honour
+# 5.x (timer*, diskSpace*Ratio) and ours (brokerTraceEnable, channelExpiredTimeout, the log* keys of both daemons),
+# haMasterAddress (Java omits it while null); the 5.x NameServer keys we honour
 EXTRA_KEYS = {"haConnectionCount", "push2SlaveMaxOffset", "slaveFallBehindMuch", "timerCongestNum",
               "timerDeliverLagMs", "timerDequeueTps", "timerEnqueueTps", "timerOffsetBehind", "timerPendingNum",
               "timerReadBehind",
               "brokerTraceEnable", "channelExpiredTimeout", "diskSpaceCleanForciblyRatio", "diskSpaceWarningLevelRatio",
               "haMasterAddress", "mappedFileSizeTimerLog", "timerCongestNumEachSlot", "timerFlushIntervalMs",
               "timerMaxDelaySec", "timerPrecisionMs", "timerRollWindowSlot", "timerWheelEnable",
-              "enableAllTopicList", "returnOrderTopicConfigToBroker", "scanNotActiveBrokerInterval"}
+              "enableAllTopicList", "returnOrderTopicConfigToBroker", "scanNotActiveBrokerInterval",
+              "logLevel", "metricsExporterType", "metricsPromExporterHost", "metricsPromExporterPort", "metricsLabel",
+              "metricsOtelCardinalityLimit", "logMaxFileSize", "logMaxBackups", "logDir"}
 
 NUM = re.compile(r"^-?\d+(\.\d+)?$")
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.daemon import stop_process
+from daemon.run import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT = 20.0
