@@ -17,11 +17,10 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 from prometheus_client.metrics_core import HistogramMetricFamily
 
 from remoting.codes import RequestCode, ResponseCode
+from remoting.dispatch import RPC_LATENCY_BUCKETS, latency_labels
 
 log = logging.getLogger("metrics")
 
-# RemotingMetricsManager's rpc latency buckets (ms)
-RPC_LATENCY_BUCKETS = (1.0, 3.0, 5.0, 7.0, 10.0, 100.0, 1000.0, 2000.0, 3000.0)
 EXPORTER_TYPES = ("DISABLE", "OTLP_GRPC", "PROM", "LOG")
 
 
@@ -53,9 +52,11 @@ class Histogram:
     """Cumulative histograms by label tuple: `observe` bisects the bounds and bumps two list items (no label
     objects per observation); `family` builds the Prometheus family at scrape time."""
 
-    def __init__(self, bounds: Iterable[float]) -> None:
+    def __init__(self, bounds: Iterable[float], series: dict | None = None) -> None:
         self.bounds = tuple(bounds)
-        self.series: dict[tuple, list] = {}      # labels -> [count per bucket ..., +Inf count, sum]
+        # labels -> [count per bucket ..., +Inf count, sum]; a hot path may own the dict and fill it itself
+        # (remoting/dispatch.observe, the send path's sizes), with this same layout
+        self.series: dict = {} if series is None else series
 
     def observe(self, labels: tuple, value: float) -> None:
         s = self.series.get(labels)
@@ -100,23 +101,23 @@ def capped(items: Iterable, limit: int, name: str) -> list:
 
 
 class RpcLatency:
-    """rocketmq_rpc_latency: the dispatchers call `observe` with a request's code, its answer's code, the
-    seconds since it arrived and whether it was held by long polling."""
+    """rocketmq_rpc_latency: the dispatchers fill `hist.series` themselves (remoting/dispatch.observe), keyed by
+    dispatch.latency_key(request code, response code, long polling, oneway); the labels are made at scrape time."""
 
     def __init__(self) -> None:
         self.hist = Histogram(RPC_LATENCY_BUCKETS)
 
-    def observe(self, request_code: int, response_code: int, seconds: float, long_polling: bool,
-                oneway: bool) -> None:
-        self.hist.observe((request_code, response_code, "true" if long_polling else "false",
-                           "oneway" if oneway else "success"), seconds * 1000.0)
+    def attach(self, dispatcher) -> None:
+        dispatcher.latency = self.hist.series
 
     def family(self, const: dict[str, str], limit: int) -> HistogramMetricFamily:
         """Codes named as 5.x names them (RemotingHelper.getRequestCodeDesc: the constant's name in lower case,
         the number when unknown)."""
         named = Histogram(self.hist.bounds)
-        for (req, resp, lp, result), s in self.hist.series.items():
-            named.series[(code_name(RequestCode, req), code_name(ResponseCode, resp), lp, result)] = s
+        for key, s in list(self.hist.series.items()):
+            req, resp, lp, oneway = latency_labels(key)
+            named.series[(code_name(RequestCode, req), code_name(ResponseCode, resp), "true" if lp else "false",
+                          "oneway" if oneway else "success")] = s
         return named.family("rocketmq_rpc_latency", "Rpc latency (milliseconds)",
                             ["request_code", "response_code", "is_long_polling", "result"],
                             {**const, "protocol_type": "remoting"}, limit)

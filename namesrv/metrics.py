@@ -7,7 +7,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from daemon.metrics import (Exporter, MetricsHttpServer, RpcLatency, exporter_enabled, new_registry,
                             parse_metrics_label)
 from remoting.codes import RequestCode, ResponseCode
-from remoting.dispatch import Dispatcher
+from remoting.dispatch import Dispatcher, latency_labels
 
 from .config import NamesrvConfig
 from .route_info import RouteInfo
@@ -34,7 +34,8 @@ class NamesrvCollector:
         yield topics
         # route look-ups, from the latency histogram's GET_ROUTEINFO_BY_TOPIC series (no counter of their own)
         found = not_found = 0
-        for (code, resp, _lp, _result), s in self.latency.hist.series.items():
+        for key, s in self.latency.hist.series.items():
+            code, resp, _lp, _oneway = latency_labels(key)
             if code == _ROUTE:
                 n = sum(s[:-1])
                 if resp == ResponseCode.SUCCESS:
@@ -57,7 +58,8 @@ class NamesrvMetrics(Exporter):
         self.server: MetricsHttpServer | None = None
         if not exporter_enabled(config.metricsExporterType, "namesrv"):
             return
-        latency = dispatcher.latency = RpcLatency()
+        latency = RpcLatency()
+        latency.attach(dispatcher)
         const = {"node_type": "nameserver", "node_id": f"namesrv@{listen_port}",
                  **parse_metrics_label(config.metricsLabel)}
         registry = new_registry(NamesrvCollector(routes, latency, const, config.metricsOtelCardinalityLimit))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import time
+from time import monotonic
 from typing import Awaitable, Callable, Mapping, Union
 
 from .codes import FLAG_ONEWAY, FLAG_RESPONSE, ResponseCode
@@ -17,6 +17,11 @@ from .connection import Connection
 from .headers import HeaderError
 
 log = logging.getLogger("remoting")
+
+# RemotingMetricsManager's rpc latency buckets (ms), as 5.x keeps them in its remoting module
+RPC_LATENCY_BUCKETS = (1.0, 3.0, 5.0, 7.0, 10.0, 100.0, 1000.0, 2000.0, 3000.0)
+_BOUNDS = RPC_LATENCY_BUCKETS
+_NB = len(_BOUNDS)
 
 HandlerResult = Union[RemotingCommand, None, Awaitable[Union[RemotingCommand, None]]]
 Handler = Callable[[Connection, RemotingCommand], HandlerResult]
@@ -28,9 +33,10 @@ class Dispatcher:
         self._table: dict[int, Handler] = {}
         self._default: Handler | None = None
         self._tasks: set[asyncio.Task] = set()
-        # metrics on: an object whose observe(request code, response code, seconds, long polling, oneway) is
-        # called once per answered request (daemon/metrics.RpcLatency); None costs one attribute test
-        self.latency = None
+        # metrics on: the request-latency histogram (daemon/metrics.RpcLatency's series: latency_key(request code,
+        # response code, long polling, oneway) -> counts per RPC_LATENCY_BUCKETS bucket and the sum, ms); None
+        # costs one test per request
+        self.latency: dict | None = None
 
     def register(self, code: int, handler: Handler) -> None:
         self._table[int(code)] = handler
@@ -41,6 +47,9 @@ class Dispatcher:
 
     def set_default(self, handler: Handler | None) -> None:
         self._default = handler
+
+    def handler(self, code: int) -> Handler | None:
+        return self._table.get(int(code))
 
     def codes(self) -> list[int]:
         return sorted(self._table)
@@ -55,7 +64,7 @@ class Dispatcher:
                 remark=f" request type {cmd.code} not supported"), force=True)
             return
         latency = self.latency
-        began = time.monotonic() if latency is not None else 0.0
+        began = monotonic() if latency is not None else 0.0
         try:
             result = handler(conn, cmd)
         except Exception as e:  # noqa: BLE001 - a processor failure must never take the loop down
@@ -63,7 +72,7 @@ class Dispatcher:
             return
         if type(result) is RemotingCommand:   # the common answer: skip inspect.isawaitable (interpreted Python)
             if latency is not None:
-                latency.observe(cmd.code, result.code, time.monotonic() - began, False, False)
+                observe(latency, (cmd.code << 18) | ((result.code & 0xFFFF) << 2), began)
             self._send(conn, cmd, result)
         elif inspect.isawaitable(result):
             task = asyncio.ensure_future(self._finish(conn, cmd, result, began))
@@ -72,7 +81,7 @@ class Dispatcher:
         elif result is not None:
             self._send(conn, cmd, result)
         elif latency is not None and cmd.flag & FLAG_ONEWAY:
-            latency.observe(cmd.code, 0, time.monotonic() - began, False, True)
+            observe(latency, (cmd.code << 18) | 1, began)
 
     async def _finish(self, conn: Connection, cmd: RemotingCommand, aw: Awaitable, began: float = 0.0) -> None:
         try:
@@ -87,7 +96,9 @@ class Dispatcher:
             if latency is not None:
                 # an answer that waited: a pull held by long polling (PULL_MESSAGE, LITE_PULL_MESSAGE), or a
                 # send waiting for its flush / slave
-                latency.observe(cmd.code, result.code, time.monotonic() - began, cmd.code in (11, 361), False)
+                observe(latency,
+                        (cmd.code << 18) | ((result.code & 0xFFFF) << 2) | (2 if cmd.code in (11, 361) else 0),
+                        began)
             self._send(conn, cmd, result)
 
     def _fail(self, conn: Connection, cmd: RemotingCommand, exc: Exception) -> None:
@@ -113,3 +124,26 @@ class Dispatcher:
         for t in pending:
             t.cancel()
         return len(pending)
+
+
+def latency_key(request_code: int, response_code: int, long_polling: bool, oneway: bool) -> int:
+    """A latency series' key: one int (one hash, no tuple per request); split again by `latency_labels`."""
+    return (request_code << 18) | ((response_code & 0xFFFF) << 2) | (2 if long_polling else 0) | (1 if oneway else 0)
+
+
+def latency_labels(key: int) -> tuple[int, int, bool, bool]:
+    return key >> 18, (key >> 2) & 0xFFFF, bool(key & 2), bool(key & 1)
+
+
+def observe(series: dict, key: int, began: float) -> None:
+    """One request's latency (ms since `began`) into its series: the bucket's count and the sum. Compiled, a C
+    call per answered request: a dict look-up by an int, a scan of the bounds, two list increments."""
+    ms = (monotonic() - began) * 1000.0
+    s = series.get(key)
+    if s is None:
+        s = series[key] = [0] * (_NB + 1) + [0.0]
+    i = 0
+    while i < _NB and ms > _BOUNDS[i]:
+        i += 1
+    s[i] += 1
+    s[_NB + 1] += ms

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from daemon.metrics import capped
+from daemon.metrics import Histogram, capped
 from remoting.codes import version_desc
 from store.timer.convert import TIMER_TOPIC
 
@@ -59,8 +59,8 @@ class BrokerCollector:
         yield self.metrics.latency.family(self.const, self.limit)
         for kind, name in (("topic", "rocketmq_topic_create_execution_time"),
                            ("group", "rocketmq_consumer_group_create_execution_time")):
-            yield self.metrics.latency.create[kind].family(name, f"The distribution of create {kind} time",
-                                                           ["invocation_status"], self.const, self.limit)
+            yield self.metrics.create[kind].family(name, f"The distribution of create {kind} time",
+                                                   ["invocation_status"], self.const, self.limit)
 
     # ------------------------------------------------------------ messages in and out
     def _traffic(self) -> Iterator[Metric]:
@@ -81,7 +81,10 @@ class BrokerCollector:
                                       label_names), in_rows)
         yield self._add(self._counter("rocketmq_throughput_in_total", "Total traffic of incoming messages",
                                       label_names), bytes_rows)
-        yield m.sizes.family("rocketmq_message_size", "Incoming messages size", label_names, self.const, self.limit)
+        # the send path keys sizes by stored topic; the labels are made here, retry and DLQ topics left out
+        sizes = Histogram(m.sizes.bounds, {(t, message_type(t), is_system(t)): s
+                                           for t, s in list(m.sizes.series.items()) if not is_retry_or_dlq(t)})
+        yield sizes.family("rocketmq_message_size", "Incoming messages size", label_names, self.const, self.limit)
         out_rows, out_bytes = [], []
         for topic, by_group in stats.group_get.items():
             if is_retry_or_dlq(topic):
@@ -95,9 +98,17 @@ class BrokerCollector:
                                       label_names), out_rows)
         yield self._add(self._counter("rocketmq_throughput_out_total", "Total traffic of outgoing messages",
                                       label_names), out_bytes)
+        # DLQ moves: the send-backs' (counted as they happen, off the hot path) and the sends a client made to a
+        # retry topic past their last retry, which the send path stored in %DLQ%<group> (its put count, here)
+        dlq = dict(m.dlq)
+        for topic, c in stats.topic_put.items():
+            if topic.startswith("%DLQ%"):
+                group = topic[len("%DLQ%"):]
+                key = (group, "%RETRY%" + group)
+                dlq[key] = dlq.get(key, 0) + c[0]
         yield self._add(self._counter("rocketmq_send_to_dlq_messages_total", "Consumer send to DLQ messages",
                                       ["consumer_group", "topic", "is_system"]),
-                        [((g, t, is_system(t, g)), n) for (g, t), n in m.dlq.items()])
+                        [((g, t, is_system(t, g)), n) for (g, t), n in dlq.items()])
 
     # ------------------------------------------------------------ configuration and clients
     def _clients(self) -> Iterator[Metric]:
@@ -139,7 +150,7 @@ class BrokerCollector:
             e = cq.entry(offset) if cq is not None else None
             msg = store.commitlog.message_at(e[0]) if e else None
             return msg.store_timestamp if msg is not None else 0
-        lags = consumer_lags(br.offsets.table, getattr(self.metrics, "pulled", {}), store, store_time)
+        lags = consumer_lags(br.offsets.table, self.metrics.pulled, store, store_time)
         names = ["consumer_group", "topic", "is_retry", "is_system"]
         fams = {k: self._gauge(n, d, names) for k, n, d in (
             ("lag", "rocketmq_consumer_lag_messages", "Consumer lag messages"),

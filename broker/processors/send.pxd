@@ -4,7 +4,7 @@ import cython
 
 cdef class SendProcessor:
     cdef public object config, transactions, store, topics, groups, store_host, rng, on_stored, fast_failure, stats
-    cdef public object metrics
+    cdef public object metrics, size_series
     cdef public dict put_counts
 
     # once per send each: C calls from send instead of method look-ups and Python calls
@@ -13,7 +13,10 @@ cdef class SendProcessor:
     cpdef _put_response(self, req, result, queue_id)
     @cython.locals(c=list)
     cpdef _count_put(self, dict counts, str topic, Py_ssize_t num, Py_ssize_t size)
+    @cython.locals(s=list, v=Py_ssize_t, i=Py_ssize_t)
+    cpdef _observe_size(self, dict series, str topic, Py_ssize_t num, Py_ssize_t size)
 
+cdef Py_ssize_t _SIZE_BOUNDS, _SIZE_SLOTS
 cdef set _VALID_TOPICS
 cdef Py_ssize_t _VALID_TOPICS_MAX
 

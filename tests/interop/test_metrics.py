@@ -144,8 +144,16 @@ async def test_counters_lag_and_dlq_follow_what_real_clients_do(cluster):
             "offset": str(stored[0].physical_offset), "group": "GID_push", "delayLevel": "-1",
             "originMsgId": "X", "originTopic": TOPIC})
         assert resp.code == ResponseCode.SUCCESS, resp
+        # a client sends a message to the group's retry topic past its last retry: the broker stores it in %DLQ%
+        resp = await client.invoke(br.addr, make_request(RequestCode.SEND_MESSAGE, {
+            "producerGroup": "GID_push", "topic": "%RETRY%GID_push", "defaultTopic": "TBW102",
+            "defaultTopicQueueNums": "4", "queueId": "0", "sysFlag": "0", "bornTimestamp": str(int(time.time() * 1000)),
+            "flag": "0", "properties": "", "reconsumeTimes": "3", "maxReconsumeTimes": "3"}, b"given up"), 5)
+        assert resp.code == ResponseCode.SUCCESS, resp
         s = Scrape(br_url)
         assert s.value("rocketmq_send_to_dlq_messages_total", consumer_group="GID_push", topic=TOPIC) == 1
+        assert s.value("rocketmq_send_to_dlq_messages_total", consumer_group="GID_push", topic="%RETRY%GID_push") == 1
+        assert s.value("rocketmq_send_to_dlq_messages_total") == 2
         # the send-back is not a message in (5.x counts sends only), and the DLQ topic is never counted in
         assert s.value("rocketmq_messages_in_total", topic=TOPIC) == COUNT
         assert not [x for x in s.series("rocketmq_messages_in_total") if x["topic"].startswith("%")]

@@ -3,6 +3,7 @@ classification, exporter keys, and the /metrics endpoint's answers to bad reques
 from __future__ import annotations
 
 import asyncio
+import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -10,6 +11,7 @@ from broker.metrics.labels import is_system, message_type
 from broker.metrics.lag import consumer_lags
 from daemon.metrics import Histogram, MetricsHttpServer, RpcLatency, capped, exporter_enabled, new_registry, \
     parse_metrics_label
+from remoting.dispatch import Dispatcher, latency_key, observe
 
 
 class Queues:
@@ -55,9 +57,11 @@ def test_histogram_exposition_is_cumulative():
 
 def test_rpc_latency_names_codes_as_5x():
     lat = RpcLatency()
-    lat.observe(310, 0, 0.002, False, False)
-    lat.observe(11, 19, 0.5, True, False)
-    lat.observe(99999, 1, 0.001, False, True)
+    d = Dispatcher()
+    lat.attach(d)
+    began = time.monotonic()
+    for key in ((310, 0, False, False), (11, 19, True, False), (99999, 1, False, True)):
+        observe(d.latency, latency_key(*key), began)   # what the dispatcher does per answer
     labels = [s.labels for s in lat.family({}, 100).samples if s.name.endswith("_count")]
     assert [(x["request_code"], x["response_code"], x["is_long_polling"], x["result"]) for x in labels] == [
         ("send_message_v2", "success", "false", "success"), ("pull_message", "pull_not_found", "true", "success"),
