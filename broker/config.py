@@ -6,7 +6,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from daemon.logs import check_backups, parse_level, parse_size
+from daemon.config import DaemonConfig
 from remoting.config import ServerConfig, apply_properties, read_properties_file
 from store.config import MessageStoreConfig
 
@@ -28,7 +28,7 @@ def _local_ip() -> str:
 
 
 @dataclass
-class BrokerConfig:
+class BrokerConfig(DaemonConfig):   # the metrics and log keys: daemon/config
     rocketmqHome: str = field(default_factory=lambda: os.environ.get("ROCKETMQ_HOME", ""))
     namesrvAddr: str = field(default_factory=lambda: os.environ.get("NAMESRV_ADDR", ""))
     brokerIP1: str = field(default_factory=_local_ip)
@@ -74,18 +74,6 @@ class BrokerConfig:
     brokerTraceEnable: bool = False
     # not in 4.9.7's BrokerConfig: how long a client channel may stay silent (Java hard-codes 120 s)
     channelExpiredTimeout: int = 120000
-    # 5.x metrics (docs/metrics.md): PROM serves /metrics on metricsPromExporterHost (brokerIP1 when blank)
-    metricsExporterType: str = "DISABLE"
-    metricsPromExporterHost: str = ""
-    metricsPromExporterPort: int = 5557
-    metricsLabel: str = ""
-    metricsOtelCardinalityLimit: int = 50000
-    # ours, not Java's (Java sets these in logback XML): the daemon's log (daemon/logs); ROCKETMQ_LOG_DIR
-    # overrides logDir, and an empty logDir is ./logs
-    logLevel: str = field(default="INFO", metadata={"check": parse_level})
-    logMaxFileSize: str = field(default="64MB", metadata={"check": parse_size})   # bytes, or 512KB / 64MB / 1GB
-    logMaxBackups: int = field(default=5, metadata={"check": check_backups})
-    logDir: str = ""
 
     def namesrv_list(self) -> list[str]:
         return [a.strip() for a in self.namesrvAddr.split(";") if a.strip()]

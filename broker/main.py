@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from daemon.logs import apply_log_level, setup_from_config
+from daemon.logs import apply_log_level, start_logging
 from daemon.run import run_until_signal, version
 from remoting import hotpath, runtime
 from remoting.config import ConfigError, format_properties
@@ -58,12 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config or args.print_important:
         sys.stdout.write(format_properties(settings.broker, settings.server, settings.store))
         return 0
-    try:
-        path = setup_from_config("broker", settings.broker)
-    except OSError as e:
-        print(f"mqbroker: cannot open the log: {e}", file=sys.stderr)
+    if not start_logging("broker", settings.broker, "mqbroker"):
         return 1
-    print(f"logging to {path}", file=sys.stderr)
     log.info("config:\n%s", format_properties(settings.broker, settings.server, settings.store).rstrip())
     hotpath.log_mode(log)
     try:

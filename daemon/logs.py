@@ -81,6 +81,17 @@ def setup_from_config(name: str, config: object) -> str:
                          getattr(config, "logMaxBackups"), getattr(config, "logDir"))
 
 
+def start_logging(name: str, config: object, prog: str) -> bool:
+    """A daemon's log set up from its config, its path said on stderr; False (and why) when it cannot be opened."""
+    try:
+        path = setup_from_config(name, config)
+    except OSError as e:
+        print(f"{prog}: cannot open the log: {e}", file=sys.stderr)
+        return False
+    print(f"logging to {path}", file=sys.stderr)
+    return True
+
+
 def apply_log_level(changed: dict[str, tuple[str | None, str]]) -> None:
     """A RuntimeConfiguration listener: an updated logLevel applies at once (size and backups at restart)."""
     if "logLevel" in changed:

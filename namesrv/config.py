@@ -6,7 +6,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from daemon.logs import check_backups, parse_level, parse_size
+from daemon.config import DaemonConfig
 from remoting.config import RuntimeConfiguration, ServerConfig
 
 log = logging.getLogger("namesrv")
@@ -17,7 +17,7 @@ def _home(*parts: str) -> str:
 
 
 @dataclass
-class NamesrvConfig:
+class NamesrvConfig(DaemonConfig):
     rocketmqHome: str = field(default_factory=lambda: os.environ.get("ROCKETMQ_HOME", ""))
     kvConfigPath: str = field(default_factory=lambda: _home("namesrv", "kvConfig.json"))
     configStorePath: str = field(default_factory=lambda: _home("namesrv", "namesrv.properties"))
@@ -29,18 +29,8 @@ class NamesrvConfig:
     # 5.x: whether REGISTER_BROKER responses carry the ORDER_TOPIC_CONFIG KV table (4.9.7 always does).
     returnOrderTopicConfigToBroker: bool = True
     enableAllTopicList: bool = True
-    # ours, with the broker's 5.x metrics key names (docs/metrics.md); 5556 so a broker's 5557 can share a host
-    metricsExporterType: str = "DISABLE"
-    metricsPromExporterHost: str = ""
+    # the metrics and log keys are daemon/config's; 5556 so a broker's 5557 can share a host
     metricsPromExporterPort: int = 5556
-    metricsLabel: str = ""
-    metricsOtelCardinalityLimit: int = 50000
-    # ours, not Java's (Java sets these in logback XML): the daemon's log (daemon/logs); ROCKETMQ_LOG_DIR
-    # overrides logDir, and an empty logDir is ./logs
-    logLevel: str = field(default="INFO", metadata={"check": parse_level})
-    logMaxFileSize: str = field(default="64MB", metadata={"check": parse_size})   # bytes, or 512KB / 64MB / 1GB
-    logMaxBackups: int = field(default=5, metadata={"check": check_backups})
-    logDir: str = ""
 
 
 def default_server_config() -> ServerConfig:

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from daemon.logs import apply_log_level, setup_from_config
+from daemon.logs import apply_log_level, start_logging
 from daemon.run import run_until_signal, version
 from remoting import hotpath, runtime
 from remoting.codes import SerializeType
@@ -67,12 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         sys.stdout.write(format_properties(configuration.namesrv, configuration.server))
         return 0
-    try:
-        path = setup_from_config("namesrv", configuration.namesrv)
-    except OSError as e:
-        print(f"mqnamesrv: cannot open the log: {e}", file=sys.stderr)
+    if not start_logging("namesrv", configuration.namesrv, "mqnamesrv"):
         return 1
-    print(f"logging to {path}", file=sys.stderr)
     log.info("config:\n%s", format_properties(configuration.namesrv, configuration.server).rstrip())
     hotpath.log_mode(log)
     try:
