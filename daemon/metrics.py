@@ -13,7 +13,7 @@ import time
 from typing import Iterable
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import HistogramMetricFamily
 
 from remoting.codes import RequestCode, ResponseCode
@@ -141,6 +141,40 @@ def new_registry(*collectors) -> CollectorRegistry:
     return reg
 
 
+_TYPES = {"info": "gauge", "stateset": "gauge", "gaugehistogram": "histogram", "unknown": "untyped"}
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    """The text format 0.0.4 of every family of `registry` (what prometheus-client's generate_latest writes for
+    our families, at a fraction of its cost: it validates and escapes every name of every sample, which made it
+    two thirds of a scrape)."""
+    out: list[str] = []
+    add = out.append
+    for fam in registry.collect():
+        kind = _TYPES.get(fam.type, fam.type)
+        name = fam.name + ("_total" if fam.type == "counter" else "_info" if fam.type == "info" else "")
+        doc = fam.documentation.replace("\\", "\\\\").replace("\n", "\\n")
+        add(f"# HELP {name} {doc}\n# TYPE {name} {kind}\n")
+        for smp in fam.samples:
+            v = float(smp.value)
+            value = repr(v) if -_INF < v < _INF else ("NaN" if v != v else "+Inf" if v > 0 else "-Inf")
+            if smp.labels:
+                labels = ",".join(f'{k}="{_escape(str(x))}"' for k, x in smp.labels.items())
+                add(f"{smp.name}{{{labels}}} {value}\n")
+            else:
+                add(f"{smp.name} {value}\n")
+    return "".join(out).encode()
+
+
+_INF = float("inf")
+
+
+def _escape(value: str) -> str:
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    return value
+
+
 class Exporter:
     """A daemon's metrics service: its /metrics server when on (`server` None when off); the daemon starts and
     stops it with its other services."""
@@ -188,7 +222,7 @@ class MetricsHttpServer:
                 await self._reply(writer, 404, b"see /metrics\n")
             else:
                 began = time.monotonic()
-                body = generate_latest(self.registry)
+                body = exposition(self.registry)
                 self.scrapes += 1
                 log.debug("%s: scrape of %d bytes in %.1f ms", self.owner, len(body),
                           (time.monotonic() - began) * 1000)

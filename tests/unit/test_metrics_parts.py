@@ -106,3 +106,33 @@ async def test_endpoint_serves_metrics_and_refuses_the_rest():
         assert server.scrapes == 1
     finally:
         await server.stop()
+
+
+def test_our_exposition_says_what_prometheus_clients_does():
+    """daemon/metrics.exposition against prometheus-client's generate_latest, parsed back: the same families,
+    types, samples, labels (escapes included) and values."""
+    from prometheus_client.exposition import generate_latest
+    from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily
+
+    from daemon.metrics import exposition
+
+    class Odd:
+        def collect(self):
+            c = CounterMetricFamily("x_messages_total", 'help with \\ and "quotes"\nand a line', labels=["topic"])
+            c.add_metric(['we"ird\\name\nline'], 3)
+            c.add_metric(["plain"], 1.5e21)
+            g = GaugeMetricFamily("x_gauge", "g")
+            g.add_metric([], float("nan"))
+            yield c
+            yield g
+            h = Histogram((1.0, 2.0))
+            h.observe(("a",), 1.5)
+            yield h.family("x_latency", "h", ["k"], {"cluster": "C"}, 10)
+    reg = new_registry(Odd())
+
+    def parsed(text: bytes):
+        return [(f.name, f.type, f.documentation, [(s.name, s.labels, repr(s.value)) for s in f.samples])
+                for f in text_string_to_metric_families(text.decode()) if f.name.startswith("x_")]
+    ours, theirs = parsed(exposition(reg)), parsed(generate_latest(reg))
+    assert ours == theirs and len(ours) == 3
+    assert b'topic="we\\"ird\\\\name\\nline"' in exposition(reg)
