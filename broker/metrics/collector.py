@@ -12,6 +12,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 
 from daemon.metrics import Histogram, capped
 from remoting.codes import version_desc
+from store.maintenance import remain_to_flush
 from store.timer.convert import TIMER_TOPIC
 
 from ..topic_config import SCHEDULE_TOPIC
@@ -199,7 +200,6 @@ class BrokerCollector:
         first = cl.message_at(cl.min_offset()) if cl.max_offset() > cl.min_offset() else None
         if first is not None:
             earliest = int(time.time() * 1000) - first.store_timestamp
-        from store.maintenance import remain_to_flush
         for name, doc, value in (
                 ("rocketmq_storage_size", "Broker storage size (bytes used on its disk)", used),
                 ("rocketmq_storage_disk_ratio", "Used / total of the commit log's disk", used / total if total else 0),
