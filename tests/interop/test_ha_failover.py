@@ -36,16 +36,26 @@ def test_consumer_fails_over_to_the_slave_and_back(tmp_path, client):
             ha.wait_topic_synced(slave, topic)     # as with Java, a slave serves topics it has synced
 
             consumer = push_consumer(client, tmp_path / "consumer", ns.addr, group, topic)
-            assert consumer.wait_for(lambda got: len(got) >= 20, 60), "the consumer never started"
+            assert consumer.wait_for(lambda got: set(bodies(first)) <= set(bodies(got)), 90), \
+                "the consumer never read the first messages from the master"
+            # Messages only the slave can serve: the consumer is frozen while they are written, so the master
+            # can answer at most the one pull per queue it already holds (32 messages each); the rest must be
+            # pulled from the slave once the master is dead.
+            consumer.pause()
+            middle = [message(topic, f"middle-{i}".encode(), keys=f"m{i}") for i in range(400)]
+            sent = produce(tmp_path, ns.addr, "PID_ha_failover", "sync", middle)
+            assert [r.get("status") for r in sent] == [0] * len(middle)
+            ha.wait_caught_up(master, slave)
             master.stop(signal.SIGKILL)
-            want = set(bodies(first))
+            consumer.resume()
+            want = set(bodies(first + middle))
             assert consumer.wait_for(lambda got: want <= set(bodies(got)), 150), \
                 f"missing after the master died: {len(want - set(bodies(consumer.messages)))}"
-            assert _gets(slave) > 0            # the slave served pulls
             queues = 4                         # the topic the C++ producer created
+            assert _gets(slave) >= len(middle) - queues * 32     # the slave served what the master could not
             # while the master is gone the consumer reports its progress to the slave
             ha.wait_until(lambda: sum(max(0, o) for o in ha.consumer_offsets(slave.addr, group, topic, queues))
-                          == len(first), 30, interval=0.5, what="offsets reported to the slave")
+                          == len(first) + len(middle), 30, interval=0.5, what="offsets reported to the slave")
 
             master.start()                     # same store, same ports
             ha.wait_slave_connected(master)
@@ -69,7 +79,7 @@ def test_consumer_fails_over_to_the_slave_and_back(tmp_path, client):
             ha.wait_until(read_from_master, 90, interval=2, what="consumption moves back to the master")
             # and the progress made on the slave is the master's again: no queue restarts from an old offset
             ha.wait_until(lambda: sum(ha.consumer_offsets(master.addr, group, topic, queues)) >= len(first) +
-                          len(second), 30, interval=0.5, what="offsets handed back to the master")
+                          len(middle) + len(second), 30, interval=0.5, what="offsets handed back to the master")
         finally:
             if consumer is not None:
                 consumer.stop()

@@ -3,6 +3,7 @@ are collected as they arrive and tests wait on them with a condition (no sleeps)
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import threading
 
@@ -42,9 +43,18 @@ class ConsumerProcess:
         with self.cond:
             return self.cond.wait_for(lambda: predicate(self.messages), timeout=timeout)
 
+    def pause(self) -> None:
+        """Freeze the client (SIGSTOP): it sends nothing until resume(); answers to requests it already sent
+        wait in its socket."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """Closing stdin asks the client to exit; a client that ignores it is killed."""
         if self.proc.poll() is None:
+            self.resume()
             try:
                 self.proc.stdin.close()
             except OSError:
