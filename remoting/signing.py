@@ -1,0 +1,82 @@
+"""ACL request signatures, as AclClientRPCHook signs and PlainAccessValidator checks them (pure functions).
+
+The signed content is the values of every extField except `Signature`, in Java TreeMap<String> key order
+(UTF-16 code units), concatenated without keys or separators, UTF-8 encoded, then the body's bytes. The
+signature is Base64(HmacSHA1(secretKey, content)). The server leaves `_UNIQUE_KEY_QUERY` out for requests
+of version <= V4_9_3 (399) only, the 5.x rule: 4.9.4+ clients sign it, older ones do not.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Mapping
+
+ACCESS_KEY = "AccessKey"
+SECRET_KEY = "SecretKey"
+SIGNATURE = "Signature"
+SECURITY_TOKEN = "SecurityToken"
+UNIQUE_KEY_QUERY = "_UNIQUE_KEY_QUERY"
+V4_9_3 = 399   # MQVersion ordinal: requests at or below it did not sign _UNIQUE_KEY_QUERY
+
+
+def _java_str(v) -> str:
+    if type(v) is str:
+        return v
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _utf16_order(key: str) -> bytes:
+    # TreeMap<String> compares UTF-16 code units; big-endian UTF-16 bytes sort the same way (Python's str
+    # order differs only for characters outside the BMP against U+E000..U+FFFF)
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, *,
+            skip_unique_key: bool = False) -> bytes:
+    """AclUtils.combineRequestContent over `ext` minus Signature (and _UNIQUE_KEY_QUERY if asked)."""
+    parts = []
+    if ext:
+        for key in sorted(ext, key=_utf16_order):
+            if key == SIGNATURE or (skip_unique_key and key == UNIQUE_KEY_QUERY):
+                continue
+            parts.append(_java_str(ext[key]))
+    # Java's String.getBytes(UTF-8) writes '?' for a lone surrogate
+    data = "".join(parts).encode("utf-8", "replace")
+    if body:
+        data += bytes(body)
+    return data
+
+
+def request_content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, version: int) -> bytes:
+    """The content the server checks a request's signature against (5.x DefaultAuthenticationContextBuilder)."""
+    return content(ext, body, skip_unique_key=version <= V4_9_3)
+
+
+def signature(secret_key: str, data: bytes) -> str:
+    """Base64(HmacSHA1(secretKey UTF-8, data)), the standard alphabet with padding."""
+    mac = hmac.new(secret_key.encode("utf-8", "replace"), data, hashlib.sha1).digest()
+    return base64.b64encode(mac).decode("ascii")
+
+
+def signature_matches(expected: str, given: object) -> bool:
+    """Constant-time comparison of the signature we computed with the one the request carries."""
+    if type(given) is not str:
+        return False
+    return hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace"))
+
+
+def sign(ext: dict[str, str], body: bytes | memoryview | None, access_key: str, secret_key: str,
+         security_token: str | None = None) -> dict[str, str]:
+    """AclClientRPCHook.doBeforeRequest: add AccessKey (and SecurityToken), then Signature over every field.
+    `ext` must already hold the custom header's fields; it is changed in place and returned."""
+    ext[ACCESS_KEY] = access_key
+    if security_token:
+        ext[SECURITY_TOKEN] = security_token
+    ext.pop(SIGNATURE, None)
+    ext[SIGNATURE] = signature(secret_key, content(ext, body))
+    return ext
