@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl as _ssl
 
 from .codec import DEFAULT_MAX_FRAME_LENGTH
 from .command import RemotingCommand
 from .connection import Connection
 from .dispatch import Dispatcher
 from .errors import RemotingConnectError
+from .tls import HANDSHAKE_TIMEOUT
 
 log = logging.getLogger("remoting")
 
@@ -23,8 +25,10 @@ def split_addr(addr: str) -> tuple[str, int]:
 
 class RemotingClient:
     def __init__(self, dispatcher: Dispatcher | None = None, *, connect_timeout: float = 3.0,
-                 max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH) -> None:
+                 max_frame_length: int = DEFAULT_MAX_FRAME_LENGTH, ssl: _ssl.SSLContext | None = None) -> None:
         self.dispatcher = dispatcher or Dispatcher("client")
+        # TLS for every connection when set (NettyClientConfig.useTLS; remoting/tls builds it from tls.* keys)
+        self.ssl = ssl
         self.connect_timeout = connect_timeout
         self.max_frame_length = max_frame_length
         self._conns: dict[str, Connection] = {}
@@ -44,10 +48,20 @@ class RemotingClient:
                 raise RemotingConnectError("client is closed")
             host, port = split_addr(addr)
             loop = asyncio.get_running_loop()
+            factory = lambda: Connection(self.dispatcher, max_frame_length=self.max_frame_length,  # noqa: E731
+                                         on_close=self._forget)
+            tls = self.ssl
             try:
-                _t, conn = await asyncio.wait_for(loop.create_connection(
-                    lambda: Connection(self.dispatcher, max_frame_length=self.max_frame_length,
-                                       on_close=self._forget), host, port), self.connect_timeout)
+                if tls is None:
+                    _t, conn = await asyncio.wait_for(loop.create_connection(factory, host, port),
+                                                      self.connect_timeout)
+                else:
+                    # no host name check and no SNI, as Netty's sslContext.newHandler(alloc) (remoting/tls)
+                    _t, conn = await asyncio.wait_for(loop.create_connection(
+                        factory, host, port, ssl=tls, server_hostname=None if tls.check_hostname else "",
+                        ssl_handshake_timeout=HANDSHAKE_TIMEOUT), self.connect_timeout + HANDSHAKE_TIMEOUT)
+            except _ssl.SSLError as e:
+                raise RemotingConnectError(f"connect to {addr} failed: TLS handshake: {e}") from None
             except (OSError, asyncio.TimeoutError) as e:
                 raise RemotingConnectError(f"connect to {addr} failed: {e}") from None
             self._conns[addr] = conn

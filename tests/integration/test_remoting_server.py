@@ -206,8 +206,11 @@ async def test_a_peer_that_never_reads_cannot_grow_our_write_buffer(server):
     reader, writer = await _raw_exchange(server.addr, b"")
     requests = b"".join(encode_frame(RemotingCommand(code=1000, opaque=i, body=b"x" * 200)) for i in range(n))
     writer.write(requests)  # ~5 MB of requests, ~5 MB of responses that nobody reads yet
-    (conn,) = server.connections
     deadline = asyncio.get_running_loop().time() + 10
+    # the server opens the connection once its first byte has arrived (the TLS/plain sniff)
+    while not server.connections and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    (conn,) = server.connections
     while conn.transport.is_reading() and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.01)
     assert not conn.transport.is_reading(), "server kept reading while its peer did not"
