@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from daemon.config import DaemonConfig
 from remoting.config import ServerConfig, apply_properties, read_properties_file
+from remoting.tls import ENFORCING, TlsConfig, is_tls_key, load_tls_config
 from store.config import MessageStoreConfig
 
 from .java_only_keys import JAVA_ONLY_DEFAULTS
@@ -86,6 +87,12 @@ class BrokerSettings:
     store: MessageStoreConfig
     config_file: str | None = None
     extra: dict[str, str] = field(default_factory=dict)   # keys of the file no config object knows
+    tls: TlsConfig = field(default_factory=TlsConfig)     # the tls.* keys (remoting/tls)
+
+    @property
+    def use_tls(self) -> bool:
+        """NettyClientConfig.useTLS: the broker's own connections (NameServers, its master) over TLS."""
+        return self.extra.get("useTLS", "false").strip().lower() == "true"
 
     @property
     def broker_addr(self) -> str:
@@ -120,5 +127,10 @@ def load_settings(config_file: str | None, namesrv: str | None = None,
     if store.storePathCommitLog:
         store.storePathCommitLog = os.path.abspath(store.storePathCommitLog)
     extra = {**JAVA_ONLY_DEFAULTS, **{k: props[k] for k in unknown}}
-    return (BrokerSettings(broker, server, store, config_file, extra),
-            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS])
+    tls = load_tls_config(props)
+    if "useTLS" not in props:
+        # BrokerStartup: useTLS = -Dtls.enable when given, else tls.server.mode == enforcing (a useTLS key wins)
+        on = tls.enable if tls.enable_given else tls.server_mode == ENFORCING
+        extra["useTLS"] = "true" if on else "false"
+    return (BrokerSettings(broker, server, store, config_file, extra, tls),
+            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS and not is_tls_key(k)])

@@ -16,6 +16,7 @@ from remoting.connection import Connection
 from remoting.dispatch import Dispatcher
 from remoting.headers import NotifyConsumerIdsChangedRequestHeader
 from remoting.server import RemotingServer
+from remoting.tls import ServerTls, client_context_if_enabled
 from store.message_store import MessageStore
 from store.timer.service import TimerMessageStore
 
@@ -73,7 +74,8 @@ class Broker:
         self.consumers = ConsumerManager()
         self.producers = ProducerManager()
         self.holds = PullRequestHoldService()
-        self.client = RemotingClient()
+        # NettyClientConfig.useTLS: registration with the NameServers and a slave's calls to its master
+        self.client = RemotingClient(ssl=client_context_if_enabled(settings.tls, settings.use_tls))
         self.registrar = NamesrvRegistrar(settings, self.topics, self.client, self._master_learned)
         self.topics.on_change = self.registrar.topic_changed
         self.slave_sync = SlaveSynchronize(self.client, settings.broker_addr, self.topics, self.groups, self.offsets,
@@ -116,10 +118,11 @@ class Broker:
             self.dispatcher.register_all(p.table())
             self.vip_dispatcher.register_all(p.table())
         self.dispatcher.register_all(pull.table())   # the VIP port has no PULL_MESSAGE, as in Java
-        self.server = RemotingServer(self.dispatcher, settings.server, name="broker")
+        self.tls = ServerTls(settings.tls)   # tls.server.mode for both ports, one context
+        self.server = RemotingServer(self.dispatcher, settings.server, name="broker", tls=self.tls)
         vip_cfg = type(settings.server)(**settings.server.__dict__)
         vip_cfg.listenPort = settings.server.listenPort - 2
-        self.vip_server = RemotingServer(self.vip_dispatcher, vip_cfg, name="broker-vip")
+        self.vip_server = RemotingServer(self.vip_dispatcher, vip_cfg, name="broker-vip", tls=self.tls)
         for srv in (self.server, self.vip_server):
             srv.on_connection_close(self._connection_closed)
         self.metrics = BrokerMetrics(self)
@@ -181,6 +184,7 @@ class Broker:
             self.transaction_check.start()
         self.fast_failure.start()
         self.stats.start(self.daily_totals)
+        self.tls.prepare(log)
         await self.server.start(host)
         await self.store.ha.start(host)
         try:

@@ -3,7 +3,8 @@ this broker has no use for: Java's thread pools and their queues, its Netty clie
 the consume-queue extension, the transient store pool. GET_BROKER_CONFIG (`mqadmin getBrokerConfig`) reports them
 with Java's defaults, so an operator sees the key set of a Java broker and tools that read them work (Apache's
 `exportConfigs` reads filterServerNums and useTLS); a value given in the properties file or by UPDATE_BROKER_CONFIG
-is kept, reported and persisted, and changes nothing. Thread-pool sizes are the figures Java computes on a
+is kept, reported and persisted, and changes nothing (except useTLS, which broker/config turns into the broker's
+client TLS, as Java's NettyClientConfig does). Thread-pool sizes are the figures Java computes on a
 2-core machine (16 + cores * 2 pull threads, ...)."""
 from __future__ import annotations
 

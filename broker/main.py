@@ -9,6 +9,7 @@ from daemon.logs import apply_log_level, start_logging
 from daemon.run import run_until_signal, version
 from remoting import hotpath, runtime
 from remoting.config import ConfigError, format_properties
+from remoting.tls import TlsError
 
 from .config import BrokerSettings, load_settings
 from .controller import Broker
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     hotpath.log_mode(log)
     try:
         runtime.run(serve(settings))
-    except (OSError, RuntimeError) as e:
+    except (OSError, RuntimeError, TlsError) as e:
         log.error("broker failed: %s", e)
         return 1
     return 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from daemon.config import DaemonConfig
 from remoting.config import RuntimeConfiguration, ServerConfig
+from remoting.tls import TlsConfig
 
 log = logging.getLogger("namesrv")
 
@@ -46,5 +47,6 @@ class NamesrvConfiguration(RuntimeConfiguration):
     def __init__(self, namesrv: NamesrvConfig, server: ServerConfig, extra: dict[str, str] | None = None) -> None:
         self.namesrv = namesrv
         self.server = server
+        self.tls = TlsConfig()   # the tls.* keys (remoting/tls), set by namesrv/main
         super().__init__([namesrv, server], extra, lambda: namesrv.configStorePath,
                          frozenset({"kvConfigPath", "configStorePath"}), "namesrv")

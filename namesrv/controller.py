@@ -11,6 +11,7 @@ from typing import Callable
 from remoting.connection import Connection
 from remoting.dispatch import Dispatcher
 from remoting.server import RemotingServer
+from remoting.tls import ServerTls
 
 from .config import NamesrvConfiguration
 from .kv_config import KVConfig
@@ -31,7 +32,8 @@ class NameServer:
         self.processor = NamesrvProcessor(self.routes, self.kv, configuration, self.clock)
         self.dispatcher = Dispatcher("namesrv")
         self.dispatcher.register_all(self.processor.table())
-        self.server = RemotingServer(self.dispatcher, configuration.server, name="namesrv")
+        self.tls = ServerTls(configuration.tls)
+        self.server = RemotingServer(self.dispatcher, configuration.server, name="namesrv", tls=self.tls)
         self.server.on_connection_close(self._connection_closed)
         self.metrics = NamesrvMetrics(configuration.namesrv, self.routes, self.dispatcher,
                                       configuration.server.listenPort)
@@ -46,6 +48,7 @@ class NameServer:
 
     async def start(self, host: str | None = None) -> int:
         self.kv.load()
+        self.tls.prepare(log)
         port = await self.server.start(host)
         await self.metrics.start()
         self._scan_task = asyncio.create_task(self._scan_not_active_brokers())

@@ -10,6 +10,7 @@ from daemon.run import run_until_signal, version
 from remoting import hotpath, runtime
 from remoting.codes import SerializeType
 from remoting.config import ConfigError, apply_properties, format_properties, read_properties_file
+from remoting.tls import is_tls_key, load_tls_config
 
 from .config import NamesrvConfig, NamesrvConfiguration, default_server_config
 from .controller import NameServer
@@ -27,9 +28,12 @@ def build_configuration(args: argparse.Namespace) -> NamesrvConfiguration:
         namesrv.configStorePath = args.config_file
         extra = props
         for key in unknown:
-            print(f"warning: unknown property {key} in {args.config_file} (ignored)", file=sys.stderr)
+            if not is_tls_key(key):
+                print(f"warning: unknown property {key} in {args.config_file} (ignored)", file=sys.stderr)
         print(f"load config properties file OK, {args.config_file}")
-    return NamesrvConfiguration(namesrv, server, extra)
+    configuration = NamesrvConfiguration(namesrv, server, extra)
+    configuration.tls = load_tls_config(extra)   # the file's tls.* keys, JAVA_OPT's -Dtls.*, tls.config.file
+    return configuration
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -245,6 +245,15 @@ class RuntimeConfiguration:
                 text += f"{k}={v}\n"
         return text
 
+    def format_shown(self) -> str:
+        """format_all with secret values (tls.*.keyPassword, ...) shown as *** : what GET_*_CONFIG answers; the
+        persisted file keeps them."""
+        out = []
+        for line in self.format_all().splitlines():
+            key, sep, value = line.partition("=")
+            out.append(f"{key}={shown_value(key, value)}" if sep and value else line)
+        return "\n".join(out) + "\n" if out else ""
+
     def _values(self) -> dict[str, str]:
         values = {k: str(v) for k, v in self.extra.items()}
         for line in format_properties(*self.targets).splitlines():

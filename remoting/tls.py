@@ -257,7 +257,12 @@ def build_client_context(cfg: TlsConfig) -> ssl.SSLContext:
 def client_context_if_enabled(cfg: TlsConfig, use_tls: bool | None = None) -> ssl.SSLContext | None:
     """The client context when TLS is on for this client (`use_tls`, else `tls.enable`), else None."""
     on = cfg.enable if use_tls is None else use_tls
-    return build_client_context(cfg) if on else None
+    if not on:
+        return None
+    ctx = build_client_context(cfg)
+    log.info("SSL enabled for client (tls.test.mode.enable=%s, tls.client.authServer=%s)",
+             "true" if cfg.test_mode_enable else "false", "true" if cfg.client_auth_server else "false")
+    return ctx
 
 
 def _load_pem_chain(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
@@ -311,7 +316,11 @@ class ServerTls:
     def prepare(self, logger: logging.Logger = log) -> None:
         """At daemon start: log the mode, build the context now unless disabled or in test mode."""
         logger.info("Server is running in TLS %s mode", self.mode)
-        if self.mode == DISABLED or self.cfg.test_mode_enable:
+        if self.mode == DISABLED:
+            return
+        log_config(self.cfg, logger)
+        if self.cfg.test_mode_enable:
+            logger.info("TLS test mode: a self-signed certificate is made at the first TLS connection")
             return
         try:
             self._ctx = build_server_context(self.cfg)

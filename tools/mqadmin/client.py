@@ -11,6 +11,7 @@ from remoting.codes import RequestCode, ResponseCode
 from remoting.command import RemotingCommand, make_request
 from remoting.config import parse_properties
 from remoting.errors import RemotingConnectError, RemotingError, RemotingTimeoutError
+from remoting.tls import client_context_if_enabled, load_tls_config
 
 from .cli import CommandError, java_hash_order
 
@@ -32,6 +33,9 @@ class AdminClient:
         self._namesrv_addr = namesrv_addr or os.environ.get("NAMESRV_ADDR")
         self.timeout = timeout
         self.remoting = RemotingClient()
+        # TLS as Apache's mqadmin decides it (ClientConfig.useTLS = TlsSystemConfig.tlsEnable): -Dtls.enable=true
+        # and the other -Dtls.* keys in JAVA_OPT, then the tls.config.file (remoting/tls)
+        self.remoting.ssl = client_context_if_enabled(load_tls_config())
 
     async def close(self) -> None:
         await self.remoting.close()
