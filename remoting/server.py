@@ -110,9 +110,13 @@ class RemotingServer:
                 else:
                     log.warning("%s: accept failed: %s", self.name, e)
                 return
-            sock.setblocking(False)
             peer = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) and len(addr) >= 2 else str(addr)
-            self._peek(sock, peer, time.monotonic())
+            try:
+                sock.setblocking(False)
+                self._peek(sock, peer, time.monotonic())
+            except Exception:  # noqa: BLE001 - one peer never stops the accepting
+                log.exception("%s: accepting %s failed", self.name, peer)
+                sock.close()
 
     def _resume_accepting(self, lsock: socket.socket) -> None:
         if self._loop is not None and lsock in self._listen_socks and lsock.fileno() >= 0:

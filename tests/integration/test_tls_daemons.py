@@ -210,3 +210,14 @@ def test_broker_with_an_untrusted_client_certificate_cannot_register(tmp_path, c
             wait_log(ns, "certificate verify failed: unable to get local issuer certificate")
             resp = call(client(certs), ns.addr, RequestCode.GET_BROKER_CLUSTER_INFO)
             assert br.addr not in resp.body.decode()
+
+
+def test_a_broker_whose_client_context_cannot_be_built_does_not_start(namesrv, tmp_path):
+    """Java would log it and register in plain text; a broker told to use TLS refuses to start instead."""
+    keys = {"tls.enable": "true", "tls.test.mode.enable": "false", "tls.client.authServer": "true",
+            "tls.client.trustCertPath": str(tmp_path / "missing-ca.pem"), "tls.config.file": str(tmp_path / "x")}
+    br = BrokerProcess(tmp_path / "broker", namesrv.addr, **keys)
+    with pytest.raises(RuntimeError, match="before booting"):
+        br.start()
+    assert br.proc.wait(timeout=10) == 1
+    assert f"tls.client.trustCertPath {tmp_path / 'missing-ca.pem'}: no such file" in br.stderr()
