@@ -1,5 +1,5 @@
-"""remoting/tls: the tls.* keys with Java's defaults and precedence (TlsSystemConfig, TlsHelper.extractTlsConfigFromFile),
-and the SSLContexts TlsHelper.buildSslContext makes, checked by real in-memory handshakes (no sockets)."""
+"""remoting/tls: the tls.* keys with Java's defaults and precedence (TlsSystemConfig,
+TlsHelper.extractTlsConfigFromFile), and the SSLContexts TlsHelper.buildSslContext makes, checked by real in-memory handshakes (no sockets)."""
 from __future__ import annotations
 
 import datetime
