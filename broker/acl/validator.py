@@ -84,6 +84,8 @@ def needed_resources(cmd: RemotingCommand) -> dict[str, int] | None:
         raise AclError(str(e) or None, errors.PARSE) from None
     if not need:
         return None
+    if len(need) == 1:
+        return need
     return {k: need[k] for k in hashmap_order(need)}
 
 
