@@ -37,29 +37,39 @@ def _utf16_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 
 
+def _text(ext: Mapping[str, object] | None, skip_unique_key: bool) -> bytes:
+    """The extFields part of the content: values in key order, Signature (and _UNIQUE_KEY_QUERY) left out."""
+    if not ext:
+        return b""
+    keys = sorted(ext)
+    if not "".join(keys).isascii():       # the common case sorts as Java does without a key function
+        keys.sort(key=_utf16_order)
+    values = []
+    for key in keys:
+        if key == SIGNATURE or (skip_unique_key and key == UNIQUE_KEY_QUERY):
+            continue
+        v = ext[key]
+        values.append(v if type(v) is str else _java_str(v))
+    # Java's String.getBytes(UTF-8) writes '?' for a lone surrogate
+    return "".join(values).encode("utf-8", "replace")
+
+
 def content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, *,
             skip_unique_key: bool = False) -> bytes:
     """AclUtils.combineRequestContent over `ext` minus Signature (and _UNIQUE_KEY_QUERY if asked)."""
-    values = []
-    if ext:
-        keys = sorted(ext)
-        if not "".join(keys).isascii():       # the common case sorts as Java does without a key function
-            keys.sort(key=_utf16_order)
-        for key in keys:
-            if key == SIGNATURE or (skip_unique_key and key == UNIQUE_KEY_QUERY):
-                continue
-            v = ext[key]
-            values.append(v if type(v) is str else _java_str(v))
-    # Java's String.getBytes(UTF-8) writes '?' for a lone surrogate
-    data = "".join(values).encode("utf-8", "replace")
-    if body:
-        data += bytes(body)
-    return data
+    data = _text(ext, skip_unique_key)
+    return data + bytes(body) if body else data
 
 
 def request_content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, version: int) -> bytes:
     """The content the server checks a request's signature against (5.x DefaultAuthenticationContextBuilder)."""
     return content(ext, body, skip_unique_key=version <= V4_9_3)
+
+
+def request_signature(secret_key: str, ext: Mapping[str, object] | None, body: bytes | memoryview | None,
+                      version: int) -> str:
+    """signature(secret, request_content(...)) without joining the body to the fields (hashed in two parts)."""
+    return _sign_parts(secret_key, _text(ext, version <= V4_9_3), body)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -75,9 +85,15 @@ def _hmac_pads(secret_key: str) -> tuple:
 
 def signature(secret_key: str, data: bytes) -> str:
     """Base64(HmacSHA1(secretKey UTF-8, data)), the standard alphabet with padding."""
+    return _sign_parts(secret_key, data, None)
+
+
+def _sign_parts(secret_key: str, head: bytes, tail: bytes | memoryview | None) -> str:
     inner, outer = _hmac_pads(secret_key)
     inner = inner.copy()
-    inner.update(data)
+    inner.update(head)
+    if tail:
+        inner.update(tail)
     outer = outer.copy()
     outer.update(inner.digest())
     return base64.b64encode(outer.digest()).decode("ascii")

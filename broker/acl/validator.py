@@ -2,8 +2,6 @@
 key and signature, and the resources the request code needs, against the loaded accounts."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from remoting import fastjson, signing
 from remoting.codes import RequestCode as R
 from remoting.command import RemotingCommand
@@ -12,28 +10,10 @@ from remoting.headers import (GetConsumerListByGroupRequestHeader, HeaderError, 
 from remoting.java_order import hashmap_order
 
 from . import errors
-from .address import Matcher
 from .errors import AclError
 from .permission import (ADMIN_CODES, PUB, SUB, TRACE_TOPIC, check_permission, is_retry_topic, retry_topic,
                          shown)
-
-
-@dataclass(slots=True)
-class Account:
-    access_key: str
-    secret_key: str
-    admin: bool
-    white: Matcher
-    default_topic_perm: int
-    default_group_perm: int
-    perms: dict[str, int] | None     # topics and %RETRY%groups; None when the account lists neither
-
-
-@dataclass(slots=True)
-class AclTables:
-    """What the loaded files say: the global whitelist and the accounts (the first file naming a key wins)."""
-    global_white: list[Matcher] = field(default_factory=list)
-    accounts: dict[str, Account] = field(default_factory=dict)
+from .tables import Account, AclTables
 
 
 def needed_resources(cmd: RemotingCommand) -> dict[str, int] | None:
@@ -93,9 +73,8 @@ def validate(tables: AclTables, cmd: RemotingCommand, ip: str) -> None:
     """Raise AclError when the request may not run; return when it may."""
     ext = cmd.ext_fields
     need = needed_resources(cmd) if ext is not None else None     # parse runs first: its errors come first
-    for white in tables.global_white:
-        if white(ip):
-            return
+    if tables.globally_white(ip):
+        return
     access_key = ext.get(signing.ACCESS_KEY) if ext is not None else None
     if access_key is None:
         raise AclError("No accessKey is configured", errors.NO_ACCESS_KEY)
@@ -103,9 +82,9 @@ def validate(tables: AclTables, cmd: RemotingCommand, ip: str) -> None:
     owned = tables.accounts.get(access_key)
     if owned is None:
         raise AclError(f"No acl config for {access_key}", errors.NO_ACL_CONFIG)
-    if owned.white(ip):
+    if tables.account_white(owned, ip):
         return
-    expected = signing.signature(owned.secret_key, signing.request_content(ext, cmd.body, cmd.version))
+    expected = signing.request_signature(owned.secret_key, ext, cmd.body, cmd.version)
     if not signing.signature_matches(expected, ext.get(signing.SIGNATURE)):
         raise AclError(f"Check signature failed for accessKey={access_key}", errors.BAD_SIGNATURE)
     if need is not None and need.get(TRACE_TOPIC) == PUB:

@@ -11,7 +11,8 @@ from broker.acl.address import client_ip, expand_ip, matcher
 from broker.acl.errors import AclError
 from broker.acl.permission import ANY, DENY, PUB, SUB, check_permission, parse_perm, resource_perms
 from broker.acl.plain_files import build_account
-from broker.acl.validator import AclTables, needed_resources, validate
+from broker.acl.tables import AclTables
+from broker.acl.validator import needed_resources, validate
 from remoting import signing
 from remoting.codes import RequestCode as R
 from remoting.command import make_request
