@@ -5,8 +5,6 @@ from __future__ import annotations
 from remoting import fastjson, signing
 from remoting.codes import RequestCode as R
 from remoting.command import RemotingCommand
-from remoting.headers import (GetConsumerListByGroupRequestHeader, HeaderError, UnregisterClientRequestHeader,
-                              UpdateConsumerOffsetRequestHeader)
 from remoting.java_order import hashmap_order
 
 from . import errors
@@ -49,17 +47,15 @@ def needed_resources(cmd: RemotingCommand) -> dict[str, int] | None:
                 add(retry_topic(consumer.get("groupName")), SUB)
                 for sub in consumer.get("subscriptionDataSet") or ():
                     add(sub.get("topic"), SUB)
-        elif code == R.UNREGISTER_CLIENT:
-            add(retry_topic(UnregisterClientRequestHeader.decode(cmd.ext_fields).consumerGroup), SUB)
-        elif code == R.GET_CONSUMER_LIST_BY_GROUP:
-            add(retry_topic(GetConsumerListByGroupRequestHeader.decode(cmd.ext_fields).consumerGroup), SUB)
+        elif code == R.UNREGISTER_CLIENT or code == R.GET_CONSUMER_LIST_BY_GROUP:
+            # 4.9.7 decodes these headers field by field and only logs a missing or bad one: never a refusal
+            add(retry_topic(ext.get("consumerGroup")), SUB)
         elif code == R.UPDATE_CONSUMER_OFFSET:
-            h = UpdateConsumerOffsetRequestHeader.decode(cmd.ext_fields)
-            add(retry_topic(h.consumerGroup), SUB)
-            add(h.topic, SUB)
+            add(retry_topic(ext.get("consumerGroup")), SUB)
+            add(ext.get("topic"), SUB)
     except AclError:
         raise
-    except (HeaderError, ValueError, TypeError, AttributeError) as e:
+    except (ValueError, TypeError, AttributeError) as e:
         # parse wraps whatever the decoding threw: AclException(t.getMessage(), t)
         raise AclError(str(e) or None, errors.PARSE) from None
     if not need:
