@@ -50,8 +50,12 @@ def _text(ext: Mapping[str, object] | None, skip_unique_key: bool) -> bytes:
             continue
         v = ext[key]
         values.append(v if type(v) is str else _java_str(v))
-    # Java's String.getBytes(UTF-8) writes '?' for a lone surrogate
-    return "".join(values).encode("utf-8", "replace")
+    text = "".join(values)
+    if not text.isascii():
+        # Java joins UTF-16 strings: a high surrogate ending one value and a low one starting the next make one
+        # character there; String.getBytes(UTF-8) then writes '?' for each surrogate still alone
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return text.encode("utf-8", "replace")
 
 
 def content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, *,

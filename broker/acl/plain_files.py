@@ -86,7 +86,8 @@ def check_keys(access_key: str | None, secret_key: str | None) -> None:
     """checkPlainAccessConfig; the message does not repeat the secret (Java's does)."""
     if access_key is None or secret_key is None or len(access_key) <= MIN_KEY_LENGTH \
             or len(secret_key) <= MIN_KEY_LENGTH:
-        raise AclError(f"The accessKey={access_key} and secretKey=*** cannot be null and length should longer "
+        shown = "null" if access_key is None else access_key
+        raise AclError(f"The accessKey={shown} and secretKey=*** cannot be null and length should longer "
                        f"than {MIN_KEY_LENGTH}")
 
 

@@ -10,7 +10,7 @@ from remoting import fastjson
 from remoting.codes import RequestCode, ResponseCode
 from remoting.command import make_response
 from remoting.dispatch import Handler
-from remoting.headers import Header, required
+from remoting.headers import Header
 
 from ..acl.errors import AclError
 from ..acl.service import AclService
@@ -18,9 +18,12 @@ from ..acl.service import AclService
 log = logging.getLogger("broker")
 
 
+# 4.9.7 marks accessKey / globalWhiteAddrs / aclFileFullPath @CFNotNull but decodes these headers field by field
+# and only logs a missing one (Apache's mqadmin leaves aclFileFullPath out without -p): nothing is required here
+
 @dataclass(slots=True)
 class CreateAccessConfigRequestHeader(Header):
-    accessKey: str = required()
+    accessKey: str | None = None
     secretKey: str | None = None
     whiteRemoteAddress: str | None = None
     admin: bool = False
@@ -32,13 +35,17 @@ class CreateAccessConfigRequestHeader(Header):
 
 @dataclass(slots=True)
 class DeleteAccessConfigRequestHeader(Header):
-    accessKey: str = required()
+    accessKey: str | None = None
 
 
 @dataclass(slots=True)
 class UpdateGlobalWhiteAddrsConfigRequestHeader(Header):
-    globalWhiteAddrs: str = required()
-    aclFileFullPath: str = required()
+    globalWhiteAddrs: str | None = None
+    aclFileFullPath: str | None = None
+
+
+def _java(value: object) -> str:
+    return "null" if value is None else str(value)
 
 
 def java_split(text: str | None, sep: str = ",") -> list[str] | None:
@@ -87,20 +94,20 @@ class AclAdminProcessor:
                "defaultTopicPerm": h.defaultTopicPerm, "defaultGroupPerm": h.defaultGroupPerm,
                "topicPerms": java_split(h.topicPerms), "groupPerms": java_split(h.groupPerms), "admin": h.admin}
         return self._edit(req, ResponseCode.UPDATE_AND_CREATE_ACL_CONFIG_FAILED,
-                          f"The accesskey[{h.accessKey}] corresponding to accessConfig has been updated",
+                          f"The accesskey[{_java(h.accessKey)}] corresponding to accessConfig has been updated",
                           lambda: self.acl.update_account(cfg))
 
     def delete_account(self, conn, req):
         h = DeleteAccessConfigRequestHeader.decode(req.ext_fields)
         log.info("DeleteAccessConfig called by %s", getattr(conn, "remote_addr", "?"))
         return self._edit(req, ResponseCode.DELETE_ACL_CONFIG_FAILED,
-                          f"The accesskey[{h.accessKey}] corresponding to accessConfig has been deleted",
+                          f"The accesskey[{_java(h.accessKey)}] corresponding to accessConfig has been deleted",
                           lambda: self.acl.delete_account(h.accessKey))
 
     def update_global_white(self, conn, req):
         h = UpdateGlobalWhiteAddrsConfigRequestHeader.decode(req.ext_fields)
         return self._edit(req, ResponseCode.UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED,
-                          f"The globalWhiteAddresses[{h.globalWhiteAddrs}] has been updated",
+                          f"The globalWhiteAddresses[{_java(h.globalWhiteAddrs)}] has been updated",
                           lambda: self.acl.update_global_white(java_split(h.globalWhiteAddrs), h.aclFileFullPath))
 
     def config_version(self, conn, req):
