@@ -97,6 +97,11 @@ class BrokerSettings:
         return f"{self.broker.brokerIP2 or self.broker.brokerIP1}:{self.server.listenPort + 1}"
 
 
+# Java system properties (-D) the broker also takes from its properties file
+ACL_FILE_PROPERTY = "rocketmq.acl.plain.file"
+SYSTEM_PROPERTIES = frozenset({ACL_FILE_PROPERTY})
+
+
 def load_settings(config_file: str | None, namesrv: str | None = None,
                   overrides: dict[str, str] | None = None) -> tuple[BrokerSettings, list[str]]:
     broker, server, store = BrokerConfig(), ServerConfig(), MessageStoreConfig()
@@ -121,4 +126,4 @@ def load_settings(config_file: str | None, namesrv: str | None = None,
         store.storePathCommitLog = os.path.abspath(store.storePathCommitLog)
     extra = {**JAVA_ONLY_DEFAULTS, **{k: props[k] for k in unknown}}
     return (BrokerSettings(broker, server, store, config_file, extra),
-            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS])
+            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS and k not in SYSTEM_PROPERTIES])
