@@ -148,13 +148,19 @@ def test_apache_mqadmin_acl_subcommands(java, acl, tmp_path, phase):
     assert lines[0].split()[2] == "SEND_OK", lines
     assert sum(max_offsets(br.addr, TOPIC)) == before + 1
 
+    texts = {}
     for args in (["getAclConfig", "-b", br.addr], ["getAclConfig", "-c", CLUSTER],
                  ["clusterAclConfigVersion", "-c", CLUSTER], ["clusterAclConfigVersion", "-b", br.addr]):
         theirs = apache_mqadmin(tmp_path, ADMIN, *args, *n)
         ours = mqadmin_as(ours_home, *args, *n)
         assert theirs.stdout and theirs.stdout == ours.stdout, (args, theirs.stdout, theirs.stderr, ours.stdout)
         assert ours.returncode == 0
-    assert f"  accessKey         : {user[0]}\n" in theirs.stdout or "get broker's" in theirs.stdout
+        texts[args[0] + args[1]] = theirs.stdout
+    assert (f"  accessKey         : {user[0]}\n  secretKey         : {user[1]}\n  whiteRemoteAddress: \n"
+            f"  admin             : false\n  defaultTopicPerm  : DENY\n  defaultGroupPerm  : SUB\n"
+            f"  topicPerms        : [{TOPIC}=PUB|SUB]\n  groupPerms        : \n") in texts["getAclConfig-b"]
+    row = texts["clusterAclConfigVersion-b"].splitlines()[0].split()
+    assert row[:4] == [CLUSTER, "broker-a", br.addr, str(home / "conf" / "plain_acl.yml")] and int(row[4]) >= 1
     phase("getAclConfig and clusterAclConfigVersion: Apache's text == ours")
 
     out = apache_mqadmin(tmp_path, ADMIN, "updateGlobalWhiteAddr", "-g", "10.10.103.*,192.168.0.*", "-b", br.addr, *n)
