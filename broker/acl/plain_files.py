@@ -12,7 +12,7 @@ from remoting.bodies import DataVersion
 from .address import matcher
 from .errors import AclError
 from .permission import parse_perm, resource_perms
-from .validator import Account, AclTables
+from .tables import Account, AclTables
 
 DEFAULT_FILE = "conf/plain_acl.yml"
 TOOLS_FILE = "/conf/tools.yml"

@@ -18,7 +18,8 @@ from . import plain_files as files
 from .address import client_ip
 from .errors import AclError
 from .permission import check_resource_perms
-from .validator import AclTables, validate
+from .tables import AclTables
+from .validator import validate
 
 log = logging.getLogger("broker.acl")
 
@@ -36,6 +37,7 @@ class AclService:
         self._seen: dict[str, tuple] = {}          # stat of each file at the last load
         self._digests: dict[str, bytes] = {}       # and its content's digest
         self._task: asyncio.Task | None = None
+        self._ips: dict[str, str] = {}             # remote "ip:port" -> the IP the patterns see
 
     # -- loading -------------------------------------------------------------------------------------------
     def load(self) -> bool:
@@ -115,10 +117,16 @@ class AclService:
     # -- the check -----------------------------------------------------------------------------------------
     def check(self, conn, cmd: RemotingCommand) -> None:
         """The server RPC hook: raises AclError when the request may not run."""
+        remote = conn.remote_addr
+        ip = self._ips.get(remote)
+        if ip is None:
+            if len(self._ips) >= 4096:
+                self._ips.clear()
+            ip = self._ips[remote] = client_ip(remote or "")
         try:
-            validate(self.tables, cmd, client_ip(getattr(conn, "remote_addr", "") or ""))
+            validate(self.tables, cmd, ip)
         except AclError as e:
-            log.warning("request %d from %s refused: %s", cmd.code, getattr(conn, "remote_addr", "?"), e.message)
+            log.warning("request %d from %s refused: %s", cmd.code, remote, e.message)
             raise
 
     # -- the admin codes' edits ----------------------------------------------------------------------------
