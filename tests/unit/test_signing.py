@@ -75,10 +75,9 @@ def test_unique_key_query_is_left_out_only_for_old_clients(ext, body, secret, va
     assert signing.request_content(ext, body, 400) == reference_content(ext, body)
     assert value.encode() in signing.request_content(ext, b"", 400)
     # the server's path (fields and body hashed in two parts) gives the same signatures
-    if hasattr(signing, "request_signature"):
-        for version, skip in ((399, ("Signature", "_UNIQUE_KEY_QUERY")), (400, ("Signature",))):
-            assert signing.request_signature(secret, ext, body, version) == reference_signature(
-                secret, reference_content(ext, body, skip))
+    for version, skip in ((399, ("Signature", "_UNIQUE_KEY_QUERY")), (400, ("Signature",))):
+        assert signing.request_signature(secret, ext, body, version) == reference_signature(
+            secret, reference_content(ext, body, skip))
 
 
 def test_order_is_java_utf16_not_code_points():
