@@ -92,8 +92,7 @@ def apache_mqadmin(work: Path, keys: tuple[str, str] | None, *args: str) -> subp
     shutil.copy(ORACLE_HOME / "conf" / "logback_tools.xml", home / "conf" / "logback_tools.xml")
     if keys is not None:
         (home / "conf" / "tools.yml").write_text(f"accessKey: {keys[0]}\nsecretKey: {keys[1]}\n")
-    env = java_env(work / "uh")
-    env["JAVA_OPT_EXT"] += f" -Drocketmq.home.dir={home}"
+    env = java_env(work / "uh", jvm_opts=f"-Drocketmq.home.dir={home}")
     env["ROCKETMQ_HOME"] = str(home)
     return subprocess.run([str(ORACLE_HOME / "bin" / "mqadmin"), *args], cwd=work, env=env, capture_output=True,
                           text=True, timeout=90, stdin=subprocess.DEVNULL)
