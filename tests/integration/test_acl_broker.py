@@ -17,19 +17,12 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode as R
 from remoting.codes import ResponseCode
 from remoting.command import make_request
+from tests.support.acl import EXAMPLE_ACL
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 EXC = "org.apache.rocketmq.acl.common.AclException"
 PPM = "org.apache.rocketmq.acl.plain.PlainPermissionManager"
-PLAIN_ACL = {
-    "globalWhiteRemoteAddresses": ["10.10.103.*"],
-    "accounts": [
-        {"accessKey": "RocketMQ", "secretKey": 12345678, "whiteRemoteAddress": None, "admin": False,
-         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",
-         "topicPerms": ["topicA=DENY", "topicB=PUB|SUB", "topicC=SUB"],
-         "groupPerms": ["groupA=DENY", "groupB=PUB|SUB", "groupC=SUB"]},
-        {"accessKey": "rocketmq2", "secretKey": 87654321, "whiteRemoteAddress": "192.168.1.*", "admin": True},
-    ]}
+PLAIN_ACL = EXAMPLE_ACL
 SECRETS = ("12345678", "87654321", "newsecret77", "hunter2-tls-pass")
 
 

@@ -16,19 +16,12 @@ from remoting.client import RemotingClient
 from remoting.codes import RequestCode as R
 from remoting.codes import ResponseCode
 from remoting.command import make_request
+from tests.support.acl import EXAMPLE_ACL
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 
 from .oracle import ORACLE_HOME, JavaBroker, JavaNamesrv
 
-PLAIN_ACL = {
-    "globalWhiteRemoteAddresses": ["10.10.103.*"],
-    "accounts": [
-        {"accessKey": "RocketMQ", "secretKey": 12345678, "whiteRemoteAddress": None, "admin": False,
-         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",
-         "topicPerms": ["topicA=DENY", "topicB=PUB|SUB", "topicC=SUB"],
-         "groupPerms": ["groupA=DENY", "groupB=PUB|SUB", "groupC=SUB"]},
-        {"accessKey": "rocketmq2", "secretKey": 87654321, "whiteRemoteAddress": "192.168.1.*", "admin": True},
-    ]}
+PLAIN_ACL = EXAMPLE_ACL
 USER, ADMIN = ("RocketMQ", "12345678"), ("rocketmq2", "87654321")
 
 

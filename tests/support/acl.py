@@ -54,6 +54,19 @@ accounts:
 """
 
 
+# the accounts of 4.9.7's example plain_acl.yml (as a mapping; the admin's secret differs from the user's so a
+# test can tell them apart), for tests that compare answers with Java's or write the file themselves
+EXAMPLE_ACL = {
+    "globalWhiteRemoteAddresses": ["10.10.103.*"],
+    "accounts": [
+        {"accessKey": "RocketMQ", "secretKey": 12345678, "whiteRemoteAddress": None, "admin": False,
+         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",
+         "topicPerms": ["topicA=DENY", "topicB=PUB|SUB", "topicC=SUB"],
+         "groupPerms": ["groupA=DENY", "groupB=PUB|SUB", "groupC=SUB"]},
+        {"accessKey": "rocketmq2", "secretKey": 87654321, "whiteRemoteAddress": "192.168.1.*", "admin": True},
+    ]}
+
+
 def refusal(reason: str) -> str:
     """The start of the remark an ACL refusal carries: the AclException's text naming the reason."""
     return ACL_EXCEPTION + reason
