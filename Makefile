@@ -52,7 +52,7 @@ test: install
 PURE_SUITES := tests/unit/test_codec.py tests/unit/test_codec_reference.py tests/unit/test_connection_protocol.py tests/unit/test_headers.py \
 	tests/unit/test_store_message.py tests/unit/test_store_files.py tests/unit/test_store_fixtures.py \
 	tests/unit/test_store_api.py tests/unit/test_store_torn_cq_entry.py tests/unit/test_properties.py tests/unit/test_hotpath.py tests/unit/test_batch_body.py \
-	tests/reliability/test_bad_input.py tests/integration/test_replay_java_captures.py
+	tests/unit/test_acl_rules.py tests/reliability/test_bad_input.py tests/integration/test_replay_java_captures.py
 test-pure: install
 	ROCKETMQ_PY_PURE=1 $(PY) -m pytest -q $(PURE_SUITES)
 

@@ -2,7 +2,7 @@
 NameServer) is fed SEND_MESSAGE_V2 frames the way the Java 4.9.7 producer writes them, straight into the
 Connection that would read them off the socket; its answers go to a transport that only counts bytes.
 
-    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--pull] [--callgrind] [--metrics]
+    python -m bench.send_path [--sends 20000] [--json] [--batch 0] [--pull] [--callgrind] [--metrics] [--acl]
 
 Prints microseconds of CPU per send (or per message of a batch). With --callgrind it runs itself under
 valgrind twice, feeding the N frames and only building them (both after the same warm-up), and prints
@@ -25,7 +25,7 @@ import time
 
 from broker.config import load_settings
 from broker.controller import Broker
-from remoting import codec, hotpath, runtime
+from remoting import codec, hotpath, runtime, signing
 from remoting.codes import RequestCode, SerializeType
 from remoting.command import RemotingCommand
 from remoting.connection import Connection
@@ -73,7 +73,23 @@ class CountingTransport:
         pass
 
 
-def _send_frame(i: int, body: bytes, stype: SerializeType, batch: int) -> bytes:
+# --acl: the broker checks every request (aclEnable) and the frames are signed by this account, which has the
+# bench topic and group listed, so the check runs whole: signature, then a permission per resource
+ACL_KEY, ACL_SECRET = "bench-key", "bench-secret"
+ACL_FILE = f"""accounts:
+  - accessKey: {ACL_KEY}
+    secretKey: {ACL_SECRET}
+    admin: true
+    topicPerms: [{TOPIC}=PUB|SUB]
+    groupPerms: [{GROUP}=SUB]
+"""
+
+
+def _signed(ext: dict, body: bytes | None, acl: bool) -> dict:
+    return signing.sign(ext, body, ACL_KEY, ACL_SECRET) if acl else ext
+
+
+def _send_frame(i: int, body: bytes, stype: SerializeType, batch: int, acl: bool = False) -> bytes:
     uniq = f"0A000009C3CB18B4AAC2{i:012X}"
     if batch:
         one = []
@@ -89,8 +105,8 @@ def _send_frame(i: int, body: bytes, stype: SerializeType, batch: int) -> bytes:
         code = RequestCode.SEND_MESSAGE_V2
     ext = {"a": "ProducerGroup_bench", "b": TOPIC, "c": "TBW102", "d": "4", "e": str(i % 8), "f": "0",
            "g": str(1764445612345 + i), "h": "0", "i": props_text, "j": "0", "k": "false", "m": "true" if batch else "false"}
-    cmd = RemotingCommand(code=code, language="JAVA", version=399, opaque=i + 1000, ext_fields=ext, body=body,
-                          serialize_type=stype)
+    cmd = RemotingCommand(code=code, language="JAVA", version=399, opaque=i + 1000,
+                          ext_fields=_signed(ext, body, acl), body=body, serialize_type=stype)
     return codec.encode_frame(cmd)
 
 
@@ -107,18 +123,18 @@ def _free_port_pair() -> int:
             return port
 
 
-def _pull_frame(n: int, queue_id: int, offset: int, stype: SerializeType) -> bytes:
+def _pull_frame(n: int, queue_id: int, offset: int, stype: SerializeType, acl: bool = False) -> bytes:
     """What the Java 4.9.7 push consumer sends: commit + suspend + subscription flags, 32 messages."""
     ext = {"consumerGroup": GROUP, "topic": TOPIC, "queueId": str(queue_id), "queueOffset": str(offset),
            "maxMsgNums": "32", "sysFlag": "7", "commitOffset": str(offset), "suspendTimeoutMillis": "15000",
            "subscription": "*", "subVersion": "1764445612345", "expressionType": "TAG"}
     cmd = RemotingCommand(code=RequestCode.PULL_MESSAGE, language="JAVA", version=399, opaque=n + 5000000,
-                          ext_fields=ext, serialize_type=stype)
+                          ext_fields=_signed(ext, None, acl), serialize_type=stype)
     return codec.encode_frame(cmd)
 
 
 async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
-              feed: bool = True, metrics: bool = False) -> tuple[float, int, int]:
+              feed: bool = True, metrics: bool = False, acl: bool = False) -> tuple[float, int, int]:
     """pull -1: time the sends. 0/1: store the sends first, then time pulling them all back (1) or nothing (0,
     the baseline the callgrind figure subtracts). feed False: build the frames but send none (the sends'
     callgrind baseline, so building them is not charged to the broker)."""
@@ -131,7 +147,12 @@ async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
             "brokerFastFailureEnable": "false", "osPageCacheBusyTimeOutMills": str(10 ** 9),
             # --metrics: the Prometheus exporter on (its recorders on the send and pull paths and the dispatcher)
             **({"metricsExporterType": "PROM", "metricsPromExporterHost": "127.0.0.1",
-                "metricsPromExporterPort": str(_free_port_pair() + 1)} if metrics else {})})
+                "metricsPromExporterPort": str(_free_port_pair() + 1)} if metrics else {}),
+            **({"aclEnable": "true", "rocketmqHome": tmp} if acl else {})})
+        if acl:
+            os.makedirs(os.path.join(tmp, "conf"))
+            with open(os.path.join(tmp, "conf", "plain_acl.yml"), "w") as f:
+                f.write(ACL_FILE)
         broker = Broker(settings)
         await broker.start("127.0.0.1")
         if TUNE_GC:
@@ -140,15 +161,15 @@ async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
             transport = CountingTransport()
             conn = Connection(broker.dispatcher)
             conn.connection_made(transport)  # type: ignore[arg-type]
-            create = RemotingCommand(code=RequestCode.UPDATE_AND_CREATE_TOPIC, opaque=1, ext_fields={
+            create = RemotingCommand(code=RequestCode.UPDATE_AND_CREATE_TOPIC, opaque=1, ext_fields=_signed({
                 "topic": TOPIC, "defaultTopic": "TBW102", "readQueueNums": "8", "writeQueueNums": "8", "perm": "6",
-                "topicFilterType": "SINGLE_TAG", "topicSysFlag": "0", "order": "false"})
+                "topicFilterType": "SINGLE_TAG", "topicSysFlag": "0", "order": "false"}, None, acl))
             conn.data_received(codec.encode_frame(create))
             await asyncio.sleep(0)
             body = b"x" * 1024
             for i in range(WARMUP):   # one-time costs (header decoders built, caches filled) stay out of the figure
-                conn.data_received(_send_frame(sends + i, body, stype, batch))
-            frames = [_send_frame(i, body, stype, batch) for i in range(sends)]
+                conn.data_received(_send_frame(sends + i, body, stype, batch, acl))
+            frames = [_send_frame(i, body, stype, batch, acl) for i in range(sends)]
             if pull >= 0:
                 for i, frame in enumerate(frames):
                     conn.data_received(frame)
@@ -157,10 +178,10 @@ async def run(sends: int, stype: SerializeType, batch: int, pull: int = -1,
                 frames = []
                 for q in range(8):
                     top = broker.store.max_offset_in_queue(TOPIC, q)
-                    frames += [_pull_frame(len(frames), q, off, stype) for off in range(0, top, 32)]
+                    frames += [_pull_frame(len(frames), q, off, stype, acl) for off in range(0, top, 32)]
                 if not pull:
                     frames = []   # the baseline builds the same pull frames, and feeds none
-                conn.data_received(_pull_frame(-1, 0, 0, stype))   # warm-up: one-time costs out of the figure
+                conn.data_received(_pull_frame(-1, 0, 0, stype, acl))   # warm-up: one-time costs out of the figure
                 await asyncio.sleep(0)
                 pulled = broker.store.stats["get_messages"]
             await asyncio.sleep(0.05)
@@ -210,11 +231,12 @@ def main() -> None:
     p.add_argument("--feed-none", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--callgrind", action="store_true", help="instructions per message, exact (needs valgrind)")
     p.add_argument("--metrics", action="store_true", help="with the Prometheus exporter on (metricsExporterType=PROM)")
+    p.add_argument("--acl", action="store_true", help="ACL on (aclEnable), every request signed and checked")
     args = p.parse_args()
     kind = "pulled" if args.pull else "sent"
     if args.callgrind:
         extra = (["--json"] if args.json else []) + ["--batch", str(args.batch)] + (["--pull"] if args.pull else []) \
-            + (["--metrics"] if args.metrics else [])
+            + (["--metrics"] if args.metrics else []) + (["--acl"] if args.acl else [])
         if args.pull:
             total, out = _instructions(args.sends, extra)
             base, _ = _instructions(args.sends, extra + ["--pull-none"])
@@ -228,7 +250,8 @@ def main() -> None:
         return
     stype = SerializeType.JSON if args.json else SerializeType.ROCKETMQ
     pull = (0 if args.pull_none else 1) if args.pull else -1
-    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull, not args.feed_none, args.metrics))
+    cpu, answered, count = runtime.run(run(args.sends, stype, args.batch, pull, not args.feed_none, args.metrics,
+                                             args.acl))
     print(f"mode: {hotpath.describe()}")
     print(f"{args.sends} sends ({stype.name} headers, batch {args.batch}): {answered} answered, {count} {kind}, "
           f"{cpu * 1e6 / max(count, 1):.1f} us CPU per message")

@@ -104,6 +104,11 @@ class BrokerSettings:
         return f"{self.broker.brokerIP2 or self.broker.brokerIP1}:{self.server.listenPort + 1}"
 
 
+# Java system properties (-D) the broker also takes from its properties file
+ACL_FILE_PROPERTY = "rocketmq.acl.plain.file"
+SYSTEM_PROPERTIES = frozenset({ACL_FILE_PROPERTY})
+
+
 def load_settings(config_file: str | None, namesrv: str | None = None,
                   overrides: dict[str, str] | None = None) -> tuple[BrokerSettings, list[str]]:
     broker, server, store = BrokerConfig(), ServerConfig(), MessageStoreConfig()
@@ -133,4 +138,4 @@ def load_settings(config_file: str | None, namesrv: str | None = None,
         on = tls.enable if tls.enable_given else tls.server_mode == ENFORCING
         extra["useTLS"] = "true" if on else "false"
     return (BrokerSettings(broker, server, store, config_file, extra, tls),
-            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS and not is_tls_key(k)])
+            [k for k in unknown if k not in JAVA_ONLY_DEFAULTS and k not in SYSTEM_PROPERTIES and not is_tls_key(k)])

@@ -21,13 +21,15 @@ from store.message_store import MessageStore
 from store.timer.service import TimerMessageStore
 
 from .client_manager import ConsumerManager, ProducerManager
-from .config import BrokerSettings
+from .config import ACL_FILE_PROPERTY, BrokerSettings
 from .consumer_offset import ConsumerOffsetManager
 from .fast_failure import FastFailure
 from .long_polling import PullRequestHoldService
 from .metrics.service import BrokerMetrics
 from .namesrv_register import NamesrvRegistrar
 from .processors.client_manage import ClientManageProcessor
+from .acl.service import AclService
+from .processors.acl_admin import AclAdminProcessor
 from .processors.config_admin import ConfigAdminProcessor
 from .processors.consumer_diag import ConsumerDiagnosticsProcessor
 from .processors.consumer_manage import ConsumerManageProcessor
@@ -78,6 +80,8 @@ class Broker:
         self.client = RemotingClient(ssl=client_context_if_enabled(settings.tls, settings.use_tls))
         self.registrar = NamesrvRegistrar(settings, self.topics, self.client, self._master_learned)
         self.topics.on_change = self.registrar.topic_changed
+        # aclEnable: plain_acl.yml under rocketmqHome (or the rocketmq.acl.plain.file system property's path)
+        self.acl = AclService(b.rocketmqHome, settings.extra.get(ACL_FILE_PROPERTY)) if b.aclEnable else None
         self.slave_sync = SlaveSynchronize(self.client, settings.broker_addr, self.topics, self.groups, self.offsets,
                                            self.schedule.path, self._submit_io)
         self.consumers.on_ids_changed = self._notify_consumer_ids_changed
@@ -109,7 +113,8 @@ class Broker:
                                                self.offsets, self.groups, settings.broker_addr, self.stats),
                   StatsAdminProcessor(b, self.store, self.topics, self.schedule, self.fast_failure, self.stats,
                                       self.daily_totals),
-                  ConfigAdminProcessor(self.store, self.configuration, self._permission_changed), send]
+                  ConfigAdminProcessor(self.store, self.configuration, self._permission_changed),
+                  AclAdminProcessor(self.acl, b.brokerName, b.brokerClusterName, settings.broker_addr), send]
         end_tx = None if self.is_slave else EndTransactionProcessor(self.transactions, self.store)
         others.append(SlaveEndTransactionProcessor() if end_tx is None else end_tx)
         self.dispatcher = Dispatcher("broker")
@@ -118,6 +123,8 @@ class Broker:
             self.dispatcher.register_all(p.table())
             self.vip_dispatcher.register_all(p.table())
         self.dispatcher.register_all(pull.table())   # the VIP port has no PULL_MESSAGE, as in Java
+        if self.acl is not None:     # BrokerController.initialAcl: the check on both servers
+            self.dispatcher.before = self.vip_dispatcher.before = self.acl.check
         self.tls = ServerTls(settings.tls)   # tls.server.mode for both ports, one context
         self.server = RemotingServer(self.dispatcher, settings.server, name="broker", tls=self.tls)
         vip_cfg = type(settings.server)(**settings.server.__dict__)
@@ -184,6 +191,8 @@ class Broker:
             self.transaction_check.start()
         self.fast_failure.start()
         self.stats.start(self.daily_totals)
+        if self.acl is not None:
+            await self.acl.start()
         self.tls.prepare(log)
         await self.server.start(host)
         await self.store.ha.start(host)
@@ -228,6 +237,8 @@ class Broker:
         self.holds.wake_all()
         await self.vip_server.stop()
         await self.server.stop()
+        if self.acl is not None:
+            await self.acl.stop()
         self.fast_failure.stop()
         await self.stats.stop()
         await self.client.close()

@@ -207,5 +207,5 @@ class NamesrvProcessor:
         return make_response(req, ResponseCode.SUCCESS)
 
     def get_config(self, conn: Connection, req: RemotingCommand) -> RemotingCommand:
-        content = self.configuration.format_shown()
+        content = self.configuration.format_all()
         return make_response(req, ResponseCode.SUCCESS, body=content.encode("utf-8") if content else None)

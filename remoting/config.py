@@ -237,22 +237,15 @@ class RuntimeConfiguration:
     def data_version_json(self) -> str:
         return f'{{"counter":{self.version[1]},"stateVersion":0,"timestamp":{self.version[0]}}}'
 
-    def format_all(self) -> str:
+    def format_all(self, secrets: bool = False) -> str:
+        """Every key as properties text; keys that name a secret (a TLS key password, ...) only when `secrets`
+        (the -c file keeps them; GET_*_CONFIG answers never carry them)."""
         text = format_properties(*self.targets)
         known = {name for name, _ in config_items(*self.targets)}
         for k, v in self.extra.items():
-            if k not in known:
+            if k not in known and (secrets or not _SECRET_KEY.search(k)):
                 text += f"{k}={v}\n"
         return text
-
-    def format_shown(self) -> str:
-        """format_all with secret values (tls.*.keyPassword, ...) shown as *** : what GET_*_CONFIG answers; the
-        persisted file keeps them."""
-        out = []
-        for line in self.format_all().splitlines():
-            key, sep, value = line.partition("=")
-            out.append(f"{key}={shown_value(key, value)}" if sep and value else line)
-        return "\n".join(out) + "\n" if out else ""
 
     def _values(self) -> dict[str, str]:
         values = {k: str(v) for k, v in self.extra.items()}
@@ -298,6 +291,6 @@ class RuntimeConfiguration:
         if not path:
             return
         try:
-            write_file_atomically(path, self.format_all())
+            write_file_atomically(path, self.format_all(secrets=True))
         except OSError as e:
             self._log.warning("persist config to %s failed: %s", path, e)

@@ -37,6 +37,9 @@ class Dispatcher:
         # response code, long polling, oneway) -> counts per RPC_LATENCY_BUCKETS bucket and the sum, ms); None
         # costs one test per request
         self.latency: dict | None = None
+        # the server RPC hook run before every request (the broker's ACL check): it raises to refuse, and the
+        # refusal is answered SYSTEM_ERROR with the exception's `remark`; None costs one test per request
+        self.before: Handler | None = None
 
     def register(self, code: int, handler: Handler) -> None:
         self._table[int(code)] = handler
@@ -56,6 +59,15 @@ class Dispatcher:
 
     # ------------------------------------------------------------
     def on_request(self, conn: Connection, cmd: RemotingCommand) -> None:
+        before = self.before
+        if before is not None:
+            # as the Java broker, whose default processor takes every code: the hook runs before any lookup
+            try:
+                before(conn, cmd)
+            except Exception as e:  # noqa: BLE001
+                self._send(conn, cmd, RemotingCommand(code=ResponseCode.SYSTEM_ERROR,
+                                                      remark=getattr(e, "remark", None) or str(e)))
+                return
         handler = self._table.get(cmd.code, self._default)
         if handler is None:
             # Java writes this even for oneway requests; remoting-level errors use the default (JSON) type.

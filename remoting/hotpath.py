@@ -44,6 +44,9 @@ COMPILED = (
     "broker.fast_failure",
     "store.results",
     "broker.long_polling",
+    # with aclEnable every request is signed and checked (bench/RESULTS.md "Issue 15")
+    "remoting.signing",
+    "broker.acl.validator",
 )
 
 PURE_ENV = "ROCKETMQ_PY_PURE"

@@ -10,7 +10,7 @@ import functools
 def string_hash(s: str) -> int:
     """java.lang.String.hashCode over UTF-16 code units, as an unsigned 32-bit value."""
     h = 0
-    data = s.encode("utf-16-be")
+    data = s.encode("utf-16-be", "surrogatepass")   # a lone surrogate is one code unit, as in Java
     for i in range(0, len(data), 2):
         h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
     return h

@@ -8,6 +8,7 @@ of version <= V4_9_3 (399) only, the 5.x rule: 4.9.4+ clients sign it, older one
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from typing import Mapping
@@ -36,20 +37,32 @@ def _utf16_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 
 
+def _text(ext: Mapping[str, object] | None, skip_unique_key: bool) -> bytes:
+    """The extFields part of the content: values in key order, Signature (and _UNIQUE_KEY_QUERY) left out."""
+    if not ext:
+        return b""
+    keys = sorted(ext)
+    if not "".join(keys).isascii():       # the common case sorts as Java does without a key function
+        keys.sort(key=_utf16_order)
+    values = []
+    for key in keys:
+        if key == SIGNATURE or (skip_unique_key and key == UNIQUE_KEY_QUERY):
+            continue
+        v = ext[key]
+        values.append(v if type(v) is str else _java_str(v))
+    text = "".join(values)
+    if not text.isascii():
+        # Java joins UTF-16 strings: a high surrogate ending one value and a low one starting the next make one
+        # character there; String.getBytes(UTF-8) then writes '?' for each surrogate still alone
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return text.encode("utf-8", "replace")
+
+
 def content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, *,
             skip_unique_key: bool = False) -> bytes:
     """AclUtils.combineRequestContent over `ext` minus Signature (and _UNIQUE_KEY_QUERY if asked)."""
-    parts = []
-    if ext:
-        for key in sorted(ext, key=_utf16_order):
-            if key == SIGNATURE or (skip_unique_key and key == UNIQUE_KEY_QUERY):
-                continue
-            parts.append(_java_str(ext[key]))
-    # Java's String.getBytes(UTF-8) writes '?' for a lone surrogate
-    data = "".join(parts).encode("utf-8", "replace")
-    if body:
-        data += bytes(body)
-    return data
+    data = _text(ext, skip_unique_key)
+    return data + bytes(body) if body else data
 
 
 def request_content(ext: Mapping[str, object] | None, body: bytes | memoryview | None, version: int) -> bytes:
@@ -57,10 +70,37 @@ def request_content(ext: Mapping[str, object] | None, body: bytes | memoryview |
     return content(ext, body, skip_unique_key=version <= V4_9_3)
 
 
+def request_signature(secret_key: str, ext: Mapping[str, object] | None, body: bytes | memoryview | None,
+                      version: int) -> str:
+    """signature(secret, request_content(...)) without joining the body to the fields (hashed in two parts)."""
+    return _sign_parts(secret_key, _text(ext, version <= V4_9_3), body)
+
+
+@functools.lru_cache(maxsize=1024)
+def _hmac_pads(secret_key: str) -> tuple:
+    """HMAC-SHA1's inner and outer hash states after the key pads (RFC 2104), computed once per secret: a
+    one-shot hmac.digest sets OpenSSL up again per call, five times the cost of the hashing itself."""
+    key = secret_key.encode("utf-8", "replace")
+    if len(key) > 64:
+        key = hashlib.sha1(key).digest()
+    key = key.ljust(64, b"\0")
+    return (hashlib.sha1(bytes(b ^ 0x36 for b in key)), hashlib.sha1(bytes(b ^ 0x5C for b in key)))
+
+
 def signature(secret_key: str, data: bytes) -> str:
     """Base64(HmacSHA1(secretKey UTF-8, data)), the standard alphabet with padding."""
-    mac = hmac.new(secret_key.encode("utf-8", "replace"), data, hashlib.sha1).digest()
-    return base64.b64encode(mac).decode("ascii")
+    return _sign_parts(secret_key, data, None)
+
+
+def _sign_parts(secret_key: str, head: bytes, tail: bytes | memoryview | None) -> str:
+    inner, outer = _hmac_pads(secret_key)
+    inner = inner.copy()
+    inner.update(head)
+    if tail:
+        inner.update(tail)
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return base64.b64encode(outer.digest()).decode("ascii")
 
 
 def signature_matches(expected: str, given: object) -> bool:

@@ -30,7 +30,7 @@ class ConfigAdminProcessor:
     def get_broker_config(self, conn, req):
         """Every config key as properties text; header `version` = the configuration's DataVersion JSON."""
         return make_response(req, ResponseCode.SUCCESS, ext_fields={"version": self.configuration.data_version_json()},
-                             body=self.configuration.format_shown().encode("utf-8"))
+                             body=self.configuration.format_all().encode("utf-8"))
 
     def update_broker_config(self, conn, req):
         """Apply properties text to the running config and persist it (the -c file); a brokerPermission change

@@ -52,10 +52,11 @@ def compile_helpers(out: Path) -> Path:
     return out
 
 
-def java_env(home: Path, classes: Path | None = None) -> dict[str, str]:
-    """RMQ_HEAP for every JVM; user.home keeps Java's logs and client files in the test's directory."""
+def java_env(home: Path, classes: Path | None = None, jvm_opts: str = "") -> dict[str, str]:
+    """RMQ_HEAP for every JVM; user.home keeps Java's logs and client files in the test's directory; `jvm_opts`
+    (e.g. -Drocketmq.home.dir=...) come last, so they win."""
     home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, RMQ_HEAP=HEAP, JAVA_OPT_EXT=f"-Duser.home={home}")
+    env = dict(os.environ, RMQ_HEAP=HEAP, JAVA_OPT_EXT=f"-Duser.home={home} {jvm_opts}".rstrip())
     if classes is not None:
         env["RMQ_EXTRA_CP"] = str(classes)
     return env
@@ -80,6 +81,7 @@ class JavaDaemon(DaemonProcess):
 
     script = ""
     boot_line = ""
+    jvm_opts = ""       # system properties for this JVM (-Dname=value ...)
 
     def __init__(self, workdir: Path, props: dict[str, object]) -> None:
         super().__init__(workdir, {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in props.items()})
@@ -90,7 +92,7 @@ class JavaDaemon(DaemonProcess):
         self.conf.write_text("".join(f"{k}={v}\n" for k, v in self.props.items()))
         with open(self.out, "ab") as out:
             self.proc = subprocess.Popen([str(ORACLE_HOME / "bin" / self.script), "-c", str(self.conf)],
-                                         cwd=self.workdir, env=java_env(self.workdir / "home"),
+                                         cwd=self.workdir, env=java_env(self.workdir / "home", jvm_opts=self.jvm_opts),
                                          stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         start = time.monotonic()
 

@@ -26,8 +26,7 @@ def certs(tmp_path_factory) -> Certs:
 def run_java(java, work: Path, jvm_props: dict[str, str], *args: object, timeout: float = 180) -> list[str]:
     """OracleTls with the -D system properties given (TlsSystemConfig reads them); its log lines."""
     work.mkdir(parents=True, exist_ok=True)
-    env = java_env(work / "home", java.classes)
-    env["JAVA_OPT_EXT"] += "".join(f" -D{k}={v}" for k, v in jvm_props.items())
+    env = java_env(work / "home", java.classes, jvm_opts=" ".join(f"-D{k}={v}" for k, v in jvm_props.items()))
     log = work / "tls.log"
     with open(work / "OracleTls.stdout.txt", "ab") as out:
         rc = subprocess.run([str(ORACLE_HOME / "bin" / "run-class"), "OracleTls", *map(str, args), "-o", str(log)],
@@ -81,7 +80,7 @@ def test_java_client_without_tls_is_refused_by_enforcing_daemons(java, tmp_path)
                 "mode") in daemon_log(ns)
 
 
-def test_our_broker_registers_over_tls_with_a_java_namesrv_in_enforcing_mode(java, tmp_path, monkeypatch):
+def test_our_broker_registers_over_tls_with_a_java_namesrv_in_enforcing_mode(java, tmp_path):
     """The other direction: our client side (the broker's registration, our remoting client) against Java's
     Netty SslHandler, the Java NameServer started with -Dtls.server.mode=enforcing (test mode, self-signed)."""
     import asyncio
@@ -95,14 +94,9 @@ def test_our_broker_registers_over_tls_with_a_java_namesrv_in_enforcing_mode(jav
     from . import oracle
 
     absent = str(tmp_path / "no-tls.properties")
-    plain_env = oracle.java_env
-
-    def tls_env(home, classes=None):
-        env = plain_env(home, classes)
-        env["JAVA_OPT_EXT"] += f" -Dtls.server.mode=enforcing -Dtls.config.file={absent}"
-        return env
-    monkeypatch.setattr(oracle, "java_env", tls_env)
-    with oracle.JavaNamesrv(tmp_path / "java-ns") as ns, \
+    java_ns = oracle.JavaNamesrv(tmp_path / "java-ns")
+    java_ns.jvm_opts = f"-Dtls.server.mode=enforcing -Dtls.config.file={absent}"
+    with java_ns as ns, \
             BrokerProcess(tmp_path / "broker", ns.addr, **{"tls.server.mode": "enforcing",
                                                            "tls.config.file": absent}) as br:
         async def ask(ssl):

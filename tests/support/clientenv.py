@@ -131,8 +131,17 @@ def node_env(home: Path) -> dict[str, str]:
 
 
 def client_env(home: Path) -> dict[str, str]:
-    """Environment for a client subprocess: its C++ logs go under a temp HOME."""
+    """Environment for a client subprocess: its C++ logs go under a temp HOME; no ACL keys unless with_acl()."""
     env = dict(os.environ)
     env["HOME"] = str(home)
     env.pop("PYTHONPATH", None)
+    env.pop("ACL_ACCESS_KEY", None)
+    env.pop("ACL_SECRET_KEY", None)
+    return env
+
+
+def with_acl(env: dict[str, str], acl: tuple[str, str] | None) -> dict[str, str]:
+    """The client scripts sign with ACL_ACCESS_KEY / ACL_SECRET_KEY (access key, secret key) when both are set."""
+    if acl is not None:
+        env["ACL_ACCESS_KEY"], env["ACL_SECRET_KEY"] = acl
     return env

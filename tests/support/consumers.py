@@ -11,8 +11,11 @@ CLIENTS = ["1.x", "2.1", "ali-ons"]
 
 
 def push_consumer(client: str, home: Path, namesrv: str, group: str, topic: str,
-                  behaviour: str = "") -> ConsumerProcess:
-    """A clustering consumer of `topic` ("*"), from the first offset; behaviour "retry" refuses b"retry-*" once."""
+                  behaviour: str = "", acl: tuple[str, str] | None = None,
+                  expect_ready: bool = True) -> ConsumerProcess:
+    """A clustering consumer of `topic` ("*"), from the first offset; behaviour "retry" refuses b"retry-*" once;
+    `acl` (access key, secret key) signs its requests; `expect_ready` False: ali-ons may exit refused at start."""
     if client == "ali-ons":
-        return NodeConsumer(home, namesrv, group, topic, "TAG", "*", mode=behaviour)
-    return PushConsumer(home, namesrv, group, topic, core=client, behaviour=behaviour)
+        return NodeConsumer(home, namesrv, group, topic, "TAG", "*", mode=behaviour, acl=acl,
+                            expect_ready=expect_ready)
+    return PushConsumer(home, namesrv, group, topic, core=client, behaviour=behaviour, acl=acl)

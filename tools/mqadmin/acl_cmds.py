@@ -8,8 +8,8 @@ import zlib
 from remoting import fastjson
 from remoting.codes import RequestCode
 
-from .cli import Ctx, Group, Opt, SubCommand
-from .client import broker_targets, json_body
+from .cli import Ctx, Group, Opt, SubCommand, java_hash_order
+from .client import broker_targets
 
 
 def _where(verb_b: str, verb_c: str) -> Group:
@@ -32,15 +32,26 @@ def _java(v) -> str:
     return "null" if v is None else str(v)
 
 
+def _java_split(text: str) -> list[str]:
+    """String.split(","): trailing empty strings are dropped."""
+    parts = text.split(",")
+    while len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
 async def update_acl_config(ctx: Ctx) -> None:
     cfg = {"accessKey": ctx.get("a"), "secretKey": ctx.get("s"), "whiteRemoteAddress": ctx.get("w"),
            "admin": ctx.bool("m"), "defaultTopicPerm": ctx.get("i"), "defaultGroupPerm": ctx.get("u"),
-           "topicPerms": ctx.get("t").split(",") if ctx.has("t") else [],
-           "groupPerms": ctx.get("g").split(",") if ctx.has("g") else []}
+           "topicPerms": _java_split(ctx.get("t")) if ctx.has("t") else None,
+           "groupPerms": _java_split(ctx.get("g")) if ctx.has("g") else None}
+    # MQClientAPIImpl.createPlainAccessConfig: CreateAccessConfigRequestHeader, the lists joined with ","; null
+    # fields are left out of extFields, the primitive `admin` is always there
     header = {"accessKey": cfg["accessKey"], "secretKey": cfg["secretKey"],
-              "whiteRemoteAddress": cfg["whiteRemoteAddress"], "defaultTopicPerm": cfg["defaultTopicPerm"],
-              "defaultGroupPerm": cfg["defaultGroupPerm"], "admin": str(cfg["admin"]).lower(),
-              "topicPerms": ctx.get("t"), "groupPerms": ctx.get("g")}
+              "whiteRemoteAddress": cfg["whiteRemoteAddress"], "admin": "true" if cfg["admin"] else "false",
+              "defaultTopicPerm": cfg["defaultTopicPerm"], "defaultGroupPerm": cfg["defaultGroupPerm"],
+              "topicPerms": None if cfg["topicPerms"] is None else ",".join(cfg["topicPerms"]),
+              "groupPerms": None if cfg["groupPerms"] is None else ",".join(cfg["groupPerms"])}
     ext = {k: v for k, v in header.items() if v is not None}
     for addr in await _addrs(ctx, masters_only=False):
         await ctx.admin.ok(addr, RequestCode.UPDATE_AND_CREATE_ACL_CONFIG, ext)
@@ -57,19 +68,27 @@ async def delete_acl_config(ctx: Ctx) -> None:
     print(f"account's accesskey is:{key}", end="")
 
 
+def _data_version(v) -> dict:
+    if isinstance(v, (str, bytes)):
+        v = fastjson.loads(v) if v else {}
+    return v if isinstance(v, dict) else {}
+
+
 async def cluster_acl_config_version(ctx: Ctx) -> None:
+    """MQClientAPIImpl.getBrokerClusterAclInfo reads the response header (GetBrokerAclConfigResponseHeader):
+    clusterName, brokerName, brokerAddr, and allAclFileVersion, a JSON map of file path -> DataVersion, printed
+    in its HashMap's order, one row per file."""
     fmt = "{:<16}  {:<22}  {:<22}  {:<20}  {:<22}  {:<22}"
     if ctx.has("c"):
         print(fmt.format("#Cluster Name", "#Broker Name", "#Broker Addr", "#AclFilePath", "#AclConfigVersionNum",
                          "#AclLastUpdateTime"))
     for addr in await _addrs(ctx, masters_only=True):
-        body = await json_body(ctx.admin, addr, RequestCode.GET_BROKER_CLUSTER_ACL_INFO)
-        versions = body.get("allAclConfigDataVersion") or {}
-        if not versions and body.get("aclConfigDataVersion"):
-            versions = {"": body["aclConfigDataVersion"]}
-        for path, dv in versions.items():
+        resp = await ctx.admin.ok(addr, RequestCode.GET_BROKER_CLUSTER_ACL_INFO)
+        versions = _data_version(resp.ext("allAclFileVersion"))
+        for path in java_hash_order(list(versions)):
+            dv = _data_version(versions[path])
             ts = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(dv.get("timestamp", 0)) / 1000))
-            print(fmt.format(str(body.get("clusterName")), str(body.get("brokerName")), str(body.get("brokerAddr")),
+            print(fmt.format(_java(resp.ext("clusterName")), _java(resp.ext("brokerName")), _java(resp.ext("brokerAddr")),
                              path, str(dv.get("counter", 0)), ts))
     print("get cluster's plain access config version success." if ctx.has("c")
           else "get broker's plain access config version success.")

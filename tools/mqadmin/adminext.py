@@ -146,8 +146,7 @@ async def reset_offset_by_time(admin: AdminClient, topic: str, group: str, times
         addr = select_addr(bd)
         if not addr:
             continue
-        req = RemotingCommand(int(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET), language="CPP" if cplus else "JAVA",
-                              ext_fields=dict(ext))
+        req = admin.request(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, ext, language="CPP" if cplus else "JAVA")
         try:
             resp = await admin.remoting.invoke(addr, req, timeout=admin.timeout)
         except (OSError, ConnectionError) as e:

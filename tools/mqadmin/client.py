@@ -14,6 +14,7 @@ from remoting.errors import RemotingConnectError, RemotingError, RemotingTimeout
 from remoting.tls import client_context_if_enabled, load_tls_config
 
 from .cli import CommandError, java_hash_order
+from .credentials import Credentials
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -28,10 +29,14 @@ class AdminError(CommandError):
 
 
 class AdminClient:
-    def __init__(self, namesrv_addr: str | None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, namesrv_addr: str | None, timeout: float = DEFAULT_TIMEOUT,
+                 credentials: Credentials | None = None) -> None:
         # -n wins, then NAMESRV_ADDR (MixAll.NAMESRV_ADDR_ENV), then -Drocketmq.namesrv.addr's env twin
         self._namesrv_addr = namesrv_addr or os.environ.get("NAMESRV_ADDR")
         self.timeout = timeout
+        # tools.yml's keys (tools.mqadmin.credentials): every request is signed with them, as Apache's mqadmin
+        # hands AclClientRPCHook to DefaultMQAdminExt
+        self.credentials = credentials
         self.remoting = RemotingClient()
         # TLS as Apache's mqadmin decides it (ClientConfig.useTLS = TlsSystemConfig.tlsEnable): -Dtls.enable=true
         # and the other -Dtls.* keys in JAVA_OPT, then the tls.config.file (remoting/tls)
@@ -47,11 +52,20 @@ class AdminClient:
                                "environment variable")
         return [a.strip() for a in self._namesrv_addr.split(";") if a.strip()]
 
+    def request(self, code: int, ext: dict | None = None, body: bytes | None = None,
+                language: str = "JAVA") -> RemotingCommand:
+        """A request command, signed when there are credentials: every request mqadmin sends is built here."""
+        if self.credentials is not None:
+            ext = self.credentials.sign(ext, body)
+        req = make_request(code, ext, body)
+        req.language = language
+        return req
+
     async def call(self, addr: str, code: int, ext: dict | None = None, body: bytes | None = None,
                    timeout: float | None = None) -> RemotingCommand:
         """One request; a connection failure becomes a CommandError naming the address."""
         try:
-            return await self.remoting.invoke(addr, make_request(code, ext, body), timeout=timeout or self.timeout)
+            return await self.remoting.invoke(addr, self.request(code, ext, body), timeout=timeout or self.timeout)
         except RemotingConnectError as e:
             raise CommandError(str(e) if str(e).startswith("connect to") else f"connect to {addr} failed: {e}") \
                 from None

@@ -7,7 +7,7 @@ import sys
 
 from remoting import runtime
 
-from . import cli
+from . import cli, credentials
 from .client import AdminClient
 from .registry import commands
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     async def run() -> None:
-        admin = AdminClient(values.get("n"))
+        admin = AdminClient(values.get("n"), credentials=credentials.from_environment())
         try:
             await cmd.run(cli.Ctx(values, admin, cmd))
         finally:

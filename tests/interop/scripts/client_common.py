@@ -1,7 +1,8 @@
 """Shared by cpp1x_client.py and cpp21_client.py (each runs in its own venv; both bindings have the same
-Message setters): JSON-lines output and a Message from a test's JSON description."""
+Message setters): JSON-lines output, a Message from a test's JSON description, and the optional ACL keys."""
 import base64
 import json
+import os
 import sys
 
 
@@ -25,3 +26,12 @@ def build(message_class, d):
     for k, v in (d.get("props") or {}).items():
         msg.set_property(k, v)
     return msg
+
+
+def with_credentials(client):
+    """ACL: sign with ACL_ACCESS_KEY / ACL_SECRET_KEY from the environment when both are set (channel ALIYUN, the
+    C++ default); without them the client is left as it was (it still sends an empty AccessKey and a Signature)."""
+    ak, sk = os.environ.get("ACL_ACCESS_KEY"), os.environ.get("ACL_SECRET_KEY")
+    if ak is not None and sk is not None:
+        client.set_session_credentials(ak, sk, "ALIYUN")
+    return client

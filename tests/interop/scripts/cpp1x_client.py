@@ -9,6 +9,7 @@
         with "retry", a body starting with b"retry-" is refused (RECONSUME_LATER) the first time it comes
     pull NAMESRV GROUP TOPIC
         walks every queue from offset 0 to the end and prints one JSON line per message
+ACL_ACCESS_KEY and ACL_SECRET_KEY in the environment: sign with them (set_session_credentials).
 """
 import base64
 import json
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 
-from client_common import build as build_message, out, text
+from client_common import build as build_message, out, text, with_credentials
 from rocketmq.client import Message, MessageModel, Producer, PullConsumer, PushConsumer
 
 
@@ -38,7 +39,7 @@ def build(d):
 
 
 def produce(namesrv, group, mode):
-    p = Producer(group)
+    p = with_credentials(Producer(group))
     p.set_namesrv_addr(namesrv)
     p.start()
     msgs = [json.loads(line) for line in sys.stdin if line.strip()]
@@ -82,6 +83,7 @@ def push(namesrv, group, topic, expression, model, seconds, behaviour=""):
     c = PushConsumer(group, message_model=MessageModel.BROADCASTING if model == "BROADCASTING" else MessageModel.CLUSTERING)
     c.set_namesrv_addr(namesrv)
     c.set_instance_name(f"{group}-{os.getpid()}")
+    with_credentials(c)
 
     refused = set()
 
@@ -102,7 +104,7 @@ def push(namesrv, group, topic, expression, model, seconds, behaviour=""):
 
 
 def pull(namesrv, group, topic):
-    c = PullConsumer(group)
+    c = with_credentials(PullConsumer(group))
     c.set_namesrv_addr(namesrv)
     c.start()
     for m in c.pull(topic):

@@ -2,7 +2,8 @@
 
     produce NAMESRV GROUP MODE < messages.jsonl     MODE: sync | oneway | orderly (sharding key = keys)
     push NAMESRV GROUP TOPIC EXPRESSION MODEL SECONDS [retry]
-Same JSON shapes as cpp1x_client.py. Ends with os._exit: the 2.1 core can segfault in shutdown.
+Same JSON shapes as cpp1x_client.py, the same ACL_ACCESS_KEY / ACL_SECRET_KEY. Ends with os._exit: the 2.1 core
+can segfault in shutdown.
 """
 import base64
 import json
@@ -11,12 +12,12 @@ import sys
 import threading
 import time
 
-from client_common import build, out, text as s
+from client_common import build, out, text as s, with_credentials
 from rocketmq.client import ConsumeStatus, Message, MessageModel, Producer, PushConsumer
 
 
 def produce(namesrv, group, mode):
-    p = Producer(group, orderly=(mode == "orderly"))
+    p = with_credentials(Producer(group, orderly=(mode == "orderly")))
     p.set_name_server_address(namesrv)
     p.start()
     msgs = [json.loads(line) for line in sys.stdin if line.strip()]
@@ -40,6 +41,7 @@ def produce(namesrv, group, mode):
 def push(namesrv, group, topic, expression, model, seconds, behaviour=""):
     c = PushConsumer(group, message_model=MessageModel.BROADCASTING if model == "BROADCASTING" else MessageModel.CLUSTERING)
     c.set_name_server_address(namesrv)
+    with_credentials(c)
 
     refused = set()
 
