@@ -21,7 +21,7 @@ import pytest
 
 from remoting.codes import RequestCode, ResponseCode
 from tests.support import alions, cpp1x
-from tests.support.acl import (ADMIN, CLIENT, WHITE_IN, WHITE_OUT, acl_cluster, call, create_topic, max_offsets,
+from tests.support.acl import (ADMIN, CLIENT, WHITE_IN, WHITE_OUT, acl_cluster, call, max_offsets,
                                mqadmin_as, refusal, tools_home)
 from tests.support.consumers import push_consumer
 
@@ -35,9 +35,7 @@ WAIT = 60.0
 @pytest.fixture(scope="module")
 def acl(tmp_path_factory):
     root = tmp_path_factory.mktemp("acl-clients")
-    with acl_cluster(root) as (ns, br, home):
-        create_topic(br.addr, TOPIC)
-        create_topic(br.addr, SUB_ONLY)
+    with acl_cluster(root, topics=(TOPIC, SUB_ONLY)) as (ns, br, home):
         yield ns, br, home
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from remoting import signing
 from remoting.codes import RequestCode, ResponseCode
-from tests.support.acl import (ADMIN, CLIENT, CLUSTER, acl_cluster, call, create_topic, max_offsets, mqadmin_as,
+from tests.support.acl import (ADMIN, CLIENT, CLUSTER, acl_cluster, call, max_offsets, mqadmin_as,
                                refusal, tools_home)
 
 from .oracle import ORACLE_HOME, java_env
@@ -27,9 +27,7 @@ ACL_FRAME = ", org.apache.rocketmq.acl.plain.PlainPermissionManager."
 @pytest.fixture(scope="module")
 def acl(tmp_path_factory):
     root = tmp_path_factory.mktemp("acl-java")
-    with acl_cluster(root) as (ns, br, home):
-        create_topic(br.addr, TOPIC)
-        create_topic(br.addr, SUB_ONLY)
+    with acl_cluster(root, topics=(TOPIC, SUB_ONLY)) as (ns, br, home):
         yield ns, br, home
 
 

@@ -73,14 +73,17 @@ def refusal(reason: str) -> str:
 
 
 @contextmanager
-def acl_cluster(root: Path, plain_acl: str = PLAIN_ACL, **props: object):
-    """(namesrv, broker, rocketmq home) with aclEnable=true and `plain_acl` as conf/plain_acl.yml."""
+def acl_cluster(root: Path, plain_acl: str = PLAIN_ACL, topics: tuple[str, ...] = (), **props: object):
+    """(namesrv, broker, rocketmq home) with aclEnable=true and `plain_acl` as conf/plain_acl.yml; `topics`
+    created by the admin account."""
     home = root / "rmq-home"
     (home / "conf").mkdir(parents=True, exist_ok=True)
     (home / "conf" / "plain_acl.yml").write_text(plain_acl)
     with NamesrvProcess(root / "ns") as ns, \
             BrokerProcess(root / "broker", ns.addr, aclEnable=True, rocketmqHome=home,
                           brokerClusterName=CLUSTER, **props) as br:
+        for topic in topics:
+            create_topic(br.addr, topic)
         yield ns, br, home
 
 
