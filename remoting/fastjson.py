@@ -235,3 +235,13 @@ class _Lenient:
             return float(tok)
         except ValueError:
             return tok  # an unquoted identifier key
+
+
+def java_string(value: Any) -> str | None:
+    """JSONObject.getString / fastjson's String conversion: null stays null, a boolean is true/false, anything
+    else (a YAML or JSON number: secretKey: 12345678) its digits."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -8,6 +8,7 @@ import time
 import yaml
 
 from remoting.bodies import DataVersion
+from remoting.fastjson import java_string
 
 from .address import matcher
 from .errors import AclError
@@ -59,21 +60,12 @@ def read_yaml(path: str) -> dict | None:
     return data
 
 
-def _text(value: object) -> str | None:
-    # fastjson's PlainAccessConfig conversion: a YAML number (secretKey: 12345678) becomes its digits
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _strings(value: object) -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list):
         raise AclError(f"expected a list, found {type(value).__name__}")
-    return [_text(v) or "" for v in value]
+    return [java_string(v) or "" for v in value]
 
 
 def _flag(value: object) -> bool:
@@ -95,14 +87,14 @@ def build_account(entry: dict) -> Account:
     """buildPlainAccessResource from one `accounts` entry."""
     if not isinstance(entry, dict):
         raise AclError(f"an account must be a mapping, found {type(entry).__name__}")
-    ak, sk = _text(entry.get("accessKey")), _text(entry.get("secretKey"))
+    ak, sk = java_string(entry.get("accessKey")), java_string(entry.get("secretKey"))
     check_keys(ak, sk)
     perms = resource_perms(_strings(entry.get("groupPerms")), is_topic=False)
     perms.update(resource_perms(_strings(entry.get("topicPerms")), is_topic=True))
     return Account(access_key=ak, secret_key=sk, admin=_flag(entry.get("admin")),
-                   white=matcher(_text(entry.get("whiteRemoteAddress"))),
-                   default_topic_perm=parse_perm(_text(entry.get("defaultTopicPerm"))),
-                   default_group_perm=parse_perm(_text(entry.get("defaultGroupPerm"))),
+                   white=matcher(java_string(entry.get("whiteRemoteAddress"))),
+                   default_topic_perm=parse_perm(java_string(entry.get("defaultTopicPerm"))),
+                   default_group_perm=parse_perm(java_string(entry.get("defaultGroupPerm"))),
                    perms=perms or None)
 
 

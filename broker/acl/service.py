@@ -219,7 +219,7 @@ class AclService:
             for entry in data.get("accounts") or ():
                 if not isinstance(entry, dict):
                     continue
-                ak = files._text(entry.get("accessKey"))
+                ak = fastjson.java_string(entry.get("accessKey"))
                 if ak in seen:
                     continue
                 seen.add(ak)
@@ -272,9 +272,9 @@ def _account_entry(existing: dict | None, cfg: dict) -> dict:
 
 def _plain_access_config(entry: dict) -> dict:
     """A PlainAccessConfig as fastjson writes it: fields by name, nulls left out, admin always there."""
-    out = {"accessKey": files._text(entry.get("accessKey")), "admin": files._flag(entry.get("admin")),
-           "defaultGroupPerm": files._text(entry.get("defaultGroupPerm")),
-           "defaultTopicPerm": files._text(entry.get("defaultTopicPerm")),
-           "groupPerms": entry.get("groupPerms"), "secretKey": files._text(entry.get("secretKey")),
-           "topicPerms": entry.get("topicPerms"), "whiteRemoteAddress": files._text(entry.get("whiteRemoteAddress"))}
+    out = {"accessKey": fastjson.java_string(entry.get("accessKey")), "admin": files._flag(entry.get("admin")),
+           "defaultGroupPerm": fastjson.java_string(entry.get("defaultGroupPerm")),
+           "defaultTopicPerm": fastjson.java_string(entry.get("defaultTopicPerm")),
+           "groupPerms": entry.get("groupPerms"), "secretKey": fastjson.java_string(entry.get("secretKey")),
+           "topicPerms": entry.get("topicPerms"), "whiteRemoteAddress": fastjson.java_string(entry.get("whiteRemoteAddress"))}
     return {k: v for k, v in out.items() if v is not None}

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from remoting import signing
+from remoting.fastjson import java_string
 
 TOOLS_FILE = "conf/tools.yml"      # MixAll.ACL_CONF_TOOLS_FILE
 
@@ -33,15 +34,6 @@ class Credentials:
         return signing.sign(dict(ext or {}), body, self.access_key, self.secret_key)
 
 
-def _java_string(v: object) -> str | None:
-    """JSONObject.getString: null stays null, a boolean is true/false, anything else its toString."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
 def _blank(s: str | None) -> bool:
     return s is None or not s.strip()
 
@@ -57,7 +49,7 @@ def load(path: str | os.PathLike) -> Credentials | None:
         return None         # Java logs "Convert yaml file to data object error" and runs unsigned
     if not isinstance(data, dict) or not data:
         return None
-    ak, sk = _java_string(data.get("accessKey")), _java_string(data.get("secretKey"))
+    ak, sk = java_string(data.get("accessKey")), java_string(data.get("secretKey"))
     if _blank(ak) or _blank(sk):
         return None
     return Credentials(ak, sk)
