@@ -1,0 +1,1 @@
+"""One module per page family; each has `routes`, an aiohttp RouteTableDef, which console.app mounts."""
