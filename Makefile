@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROMTOOL_TRIED := $(VENV)/.promtool-tried
+CHROMIUM_READY := $(VENV)/.chromium-ready
 
 .PHONY: install compile run test test-pure test-unit test-integration test-interop test-java chaos clean
 
@@ -32,6 +33,31 @@ $(PROMTOOL_TRIED): | $(STAMP)
 	fi; \
 	rm -rf $$tmp; touch $@
 
+# Debian's chromium and chromium-driver, for the web console's browser tests (tests/support/browser.py drives
+# /usr/bin/chromium with Playwright; nothing is downloaded). Part of `make test`, not `make run`: the daemons need no
+# browser. apt-get waits up to 10 minutes for another apt/dpkg to let go of its lock instead of failing on it;
+# `apt-get update` only if the install fails. Without root or without apt it fails: browser tests are never skipped.
+# Fonts for screenshots: Liberation/DejaVu cover Latin, Greek, Cyrillic and symbols; WenQuanYi Micro Hei (1.6 MB) CJK,
+# kana and Hangul (topic and group names may be Chinese). The stamp is not trusted while /usr/bin/chromium is missing.
+CHROMIUM_PKGS := chromium chromium-driver fonts-liberation fonts-wqy-microhei
+ifeq ($(wildcard /usr/bin/chromium),)
+.PHONY: $(CHROMIUM_READY)
+endif
+$(CHROMIUM_READY): | $(STAMP)
+	@ready() { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && { ! command -v dpkg-query >/dev/null \
+		|| [ "$$(dpkg-query -W -f='$${Status}\n' $(CHROMIUM_PKGS) 2>/dev/null | grep -c 'install ok installed')" = $(words $(CHROMIUM_PKGS)) ]; }; }; \
+	if ! ready; then \
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+			echo "chromium: NOT installed, and installing needs root and apt-get: as root, apt-get install $(CHROMIUM_PKGS)"; \
+			exit 1; \
+		fi; \
+		echo "chromium: apt-get install $(CHROMIUM_PKGS) (log: $(VENV)/chromium-apt.log)"; \
+		apt="apt-get -q -y -o DPkg::Lock::Timeout=600"; export DEBIAN_FRONTEND=noninteractive; \
+		{ $$apt install $(CHROMIUM_PKGS) || { $$apt update && $$apt install $(CHROMIUM_PKGS); }; } > $(VENV)/chromium-apt.log 2>&1; \
+		ready || { echo "chromium: NOT installed ($$(grep '^E:' $(VENV)/chromium-apt.log | tail -1)): the browser tests cannot run"; exit 1; }; \
+	fi; \
+	echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; touch $@
+
 # The compiled hot path (remoting/hotpath.py COMPILED, Cython, in place): pip built it above; this rebuilds what
 # changed since (seconds when nothing did). No compiler or no Cython: a warning, and the modules run as Python.
 compile: $(STAMP)
@@ -45,7 +71,7 @@ run: install
 	$(PY) -m tools.devrun $(CONF)
 
 # The whole suite compiled, then the codec and store suites again as pure Python (both modes must agree).
-test: install
+test: install $(CHROMIUM_READY)
 	$(PY) -m pytest -q --durations=25
 	$(MAKE) --no-print-directory test-pure
 
@@ -59,7 +85,7 @@ test-pure: install
 test-unit: install
 	$(PY) -m pytest -q tests/unit
 
-test-integration: install
+test-integration: install $(CHROMIUM_READY)
 	$(PY) -m pytest -q tests/integration
 
 test-interop: install

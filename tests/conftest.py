@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from remoting.client import RemotingClient
+from tests.support.browser import browser_page, pytest_runtest_makereport  # noqa: F401 (fixture and its hook)
 from tests.support.daemons import NamesrvProcess
 
 
