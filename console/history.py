@@ -1,5 +1,5 @@
 """The charts' data: every pollIntervalSeconds the masters' put/get TPS (runtime info) and each group's lag and
-consume TPS (one GET_BROKER_CONSUME_STATS per master) are sampled and kept for chartWindowSeconds, in memory.
+consume TPS (one GET_BROKER_CONSUME_STATS per master; MixAll's built-in groups left out) are sampled and kept for chartWindowSeconds, in memory.
 A broker or group missing from a sample loses its series, and a NameServer that does not answer clears them
 all: the charts never show a cluster that is gone."""
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections import deque
 from remoting.errors import RemotingError
 from tools.mqadmin.cli import CommandError
 from tools.mqadmin.client import AdminClient
+from tools.mqadmin.export_cmds import SYS_GROUP_PREFIX, SYSTEM_GROUPS
 
 from . import cluster
 
@@ -65,7 +66,8 @@ class History:
             self.error = ""
             self._put(self.brokers, {f"{r.cluster}/{r.name}": (r.tps("putTps"), r.tps("getTransferedTps"))
                                      for r in answering}, now)
-            self._put(self.groups, {g: (float(v.lag), v.tps) for g, v in lags.items()}, now)
+            self._put(self.groups, {g: (float(v.lag), v.tps) for g, v in lags.items()
+                                    if g not in SYSTEM_GROUPS and not g.startswith(SYS_GROUP_PREFIX)}, now)
         self.samples += 1
         async with self._sampled:
             self._sampled.notify_all()

@@ -1,4 +1,4 @@
-"""`make run`: start a NameServer and a Broker with the default conf/ in the foreground; `make run
+"""`make run`: start a NameServer, a Broker and the web console with the default conf/ in the foreground; `make run
 CONF=conf/2m-2s-sync` (any directory of broker properties files) starts a NameServer and every broker of the
 set, masters before slaves. Ctrl-C (or SIGTERM) stops them cleanly, brokers first (slaves before masters)."""
 from __future__ import annotations
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                 masters.append(int(props.get("listenPort", "10911")))
     else:
         print("devrun: broker not built yet, running the NameServer only (127.0.0.1:9876)", flush=True)
+    # the web console last: it prints its address once listening (conf/console.properties, docs/console.md)
+    procs.append(_start(["console.main", "-c", "conf/console.properties"]))
     stopping = False
 
     def stop(*_: object) -> None:
