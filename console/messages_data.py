@@ -217,7 +217,10 @@ async def by_time(admin: AdminClient, topic: str, begin: int, end: int, cap: int
             return 0, []
         msgs = await _pull_between(admin, addr, mq, max(lo, hi - cap), hi)
         return hi - lo, [Row(x, mq.broker_name) for x in msgs if begin <= x.store_timestamp <= end]
-    parts = await asyncio.gather(*(queue(q) for q in mc.read_queues(route, topic)))
+    queues = mc.read_queues(route, topic)
+    if not queues:
+        return Found(note=f"topic {topic} has no readable queue (its permission forbids reading)")
+    parts = await asyncio.gather(*(queue(q) for q in queues))
     rows = [r for _, rs in parts for r in rs]
     rows.sort(key=lambda r: (-r.msg.store_timestamp, r.msg.queue_id, -r.msg.queue_offset))
     total = max(sum(n for n, _ in parts), len(rows))
