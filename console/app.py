@@ -9,6 +9,7 @@ from .web import CONSOLE_KEY, MAX_FORM_BYTES, STATIC_DIR, Console, security
 
 # page families, each a console.pages module with `routes`
 PAGES = ["overview", "login", "audit", "charts"]
+PAGES += ["messages", "dlq", "send"]
 
 
 def make_app(console: Console) -> web.Application:

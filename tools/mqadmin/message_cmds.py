@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 from remoting import fastjson, trace
 from remoting.codes import RequestCode, ResponseCode
@@ -99,13 +100,22 @@ def with_pull_props(msg: m.StoredMessage, res: mc.PullResult) -> m.StoredMessage
     return msg
 
 
-async def track_text(admin, msg: m.StoredMessage) -> str:
-    """messageTrackDetail after a message: which groups consume its topic and whether they have consumed it."""
-    groups = await ax.topic_consumed_by(admin, msg.topic)
-    if not groups:
-        return "\n\nWARN: No Consumer"
-    out = ["\n\n"]
-    for group in groups:
+@dataclass
+class MessageTrack:
+    """One group's consumption of a message, as queryMsgById's MessageTrack lines show it."""
+    group: str
+    track_type: str      # CONSUMED, CONSUMED_BUT_FILTERED, NOT_CONSUME_YET, NOT_ONLINE, PULL, UNKNOWN
+    exception_desc: str | None = None
+
+    def __str__(self) -> str:
+        return (f"MessageTrack [consumerGroup={self.group}, trackType={self.track_type}, "
+                f"exceptionDesc={java_str(self.exception_desc)}]")
+
+
+async def message_tracks(admin, msg: m.StoredMessage) -> list[MessageTrack]:
+    """messageTrackDetail: which groups consume the message's topic and whether they have consumed it."""
+    out = []
+    for group in await ax.topic_consumed_by(admin, msg.topic):
         kind, desc = "UNKNOWN", None
         try:
             cc = await ax.consumer_connection(admin, group)
@@ -142,8 +152,16 @@ async def track_text(admin, msg: m.StoredMessage) -> str:
                             kind = "CONSUMED_BUT_FILTERED"
                 elif consumed is False:
                     kind = "NOT_CONSUME_YET"
-        out.append(f"MessageTrack [consumerGroup={group}, trackType={kind}, exceptionDesc={java_str(desc)}]")
-    return "".join(out)
+        out.append(MessageTrack(group, kind, desc))
+    return out
+
+
+async def track_text(admin, msg: m.StoredMessage) -> str:
+    """The MessageTrack lines printed after a message (WARN: No Consumer when no group consumes its topic)."""
+    tracks = await message_tracks(admin, msg)
+    if not tracks:
+        return "\n\nWARN: No Consumer"
+    return "\n\n" + "".join(str(t) for t in tracks)
 
 
 async def _consumed(admin, msg: m.StoredMessage, group: str) -> bool:
@@ -173,13 +191,14 @@ async def _track(ctx: Ctx, msg: m.StoredMessage) -> None:
 
 # ---------------------------------------------------------------- queryMsgById / ByUniqueKey / ByKey / ByOffset
 
-async def consume_directly(ctx: Ctx, group: str, client: str, msg: m.StoredMessage) -> str:
-    """CONSUME_MESSAGE_DIRECTLY to the message's store host, which hands it to the client."""
+async def consume_directly(admin, group: str, client: str, msg: m.StoredMessage) -> dict:
+    """CONSUME_MESSAGE_DIRECTLY to the message's store host, which hands it to the client: the client's
+    ConsumeMessageDirectlyResult (a client that does not answer: the broker's CONSUME_MSG_TIMEOUT error)."""
     addr = _host(msg.store_host)
-    resp = await ctx.admin.ok(addr, RequestCode.CONSUME_MESSAGE_DIRECTLY,
-                              {"consumerGroup": group, "clientId": client, "msgId": offset_id(msg)},
-                              timeout=ctx.admin.timeout * 3)
-    return consume_directly_result(ax.body_json(resp))
+    resp = await admin.ok(addr, RequestCode.CONSUME_MESSAGE_DIRECTLY,
+                          {"consumerGroup": group, "clientId": client, "msgId": offset_id(msg)},
+                          timeout=admin.timeout * 3)
+    return ax.body_json(resp)
 
 
 async def query_msg_by_id(ctx: Ctx) -> None:
@@ -188,7 +207,8 @@ async def query_msg_by_id(ctx: Ctx) -> None:
         for msg_id in ids:
             try:
                 msg = await ax.view_message(ctx.admin, msg_id)
-                sys.stdout.write(await consume_directly(ctx, ctx.get("g"), ctx.get("d"), msg))
+                answer = await consume_directly(ctx.admin, ctx.get("g"), ctx.get("d"), msg)
+                sys.stdout.write(consume_directly_result(answer))
             except CommandError as e:   # Java prints the stack trace and goes on with the next id
                 print(f"consumeMessageDirectly {msg_id} failed: {e}", file=sys.stderr)
                 ctx.values["_failed"] = True
@@ -221,7 +241,8 @@ async def query_msg_by_unique_key(ctx: Ctx) -> None:
             msg = await ax.view_message(ctx.admin, msg_id)
         except Exception:  # noqa: BLE001 - as Java: any failure of the offset-id reading means "a unique key"
             msg = (await ax.query_message(ctx.admin, topic, msg_id, 32, unique=True))[0]
-        sys.stdout.write(await consume_directly(ctx, ctx.get("g"), ctx.get("d"), msg))
+        answer = await consume_directly(ctx.admin, ctx.get("g"), ctx.get("d"), msg)
+        sys.stdout.write(consume_directly_result(answer))
         return
     found = await ax.query_message(ctx.admin, topic, msg_id, 32, unique=True)
     found.sort(key=lambda x: x.store_timestamp)
@@ -259,13 +280,7 @@ async def query_msg_trace(ctx: Ctx) -> None:
 # ---------------------------------------------------------------- printMsg / printMsgByQueue / consumeMessage
 
 async def _queue_window(ctx: Ctx, addr: str, mq: MQ, begin: int | None, end: int | None) -> tuple[int, int]:
-    lo = await mc.min_offset(ctx.admin, addr, mq)
-    hi = await mc.max_offset(ctx.admin, addr, mq)
-    if begin is not None:
-        lo = await mc.search_offset(ctx.admin, addr, mq, begin)
-    if end is not None:
-        hi = await mc.search_offset(ctx.admin, addr, mq, end)
-    return lo, hi
+    return await mc.queue_window(ctx.admin, addr, mq, begin, end)
 
 
 async def _pull_window(ctx: Ctx, addr: str, mq: MQ, lo: int, hi: int, sub: str):

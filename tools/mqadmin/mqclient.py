@@ -250,3 +250,16 @@ async def max_offset(admin: AdminClient, addr: str, mq: MQ) -> int:
 
 async def search_offset(admin: AdminClient, addr: str, mq: MQ, timestamp: int) -> int:
     return await queue_offset(admin, addr, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, mq, timestamp)
+
+
+async def queue_window(admin: AdminClient, addr: str, mq: MQ, begin: int | None = None,
+                       end: int | None = None) -> tuple[int, int]:
+    """The offsets [lo, hi) of a queue: min and max, or those of the begin / end timestamps
+    (SEARCH_OFFSET_BY_TIMESTAMP), as printMsg and consumeMessage walk a time range."""
+    lo = await min_offset(admin, addr, mq)
+    hi = await max_offset(admin, addr, mq)
+    if begin is not None:
+        lo = await search_offset(admin, addr, mq, begin)
+    if end is not None:
+        hi = await search_offset(admin, addr, mq, end)
+    return lo, hi
