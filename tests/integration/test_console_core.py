@@ -82,7 +82,7 @@ def test_read_only_console_has_no_login(world):
 
 def test_login_logout_and_the_audit_page(world):
     web = Web(world["console"].url)
-    status, html = web.post("/login", {"user": "admin", "password": "wrong"})
+    status, html = web.post("/login", {"user": "admin", "password": "Wr0ngPassw0rd"})
     assert "Wrong user or password" in html and 'data-testid="read-only"' in html
     before = web.jar._cookies["127.0.0.1"]["/"]["rmqc_session"].value    # noqa: SLF001
     html = web.login()
@@ -94,7 +94,7 @@ def test_login_logout_and_the_audit_page(world):
     rows = re.findall(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>127\.0\.0\.1</td><td>login</td><td>[^<]+</td>\s*"
                       r"<td[^>]*>([^<]+)</td>", html)
     assert rows[:2] == [("admin", "ok"), ("admin", "refused: bad credentials")]
-    assert "wrong" not in html and ADMIN_PASSWORD not in html           # never a password
+    assert "Wr0ngPassw0rd" not in html and ADMIN_PASSWORD not in html           # never a password
     status, html = web.post("/logout", {})
     assert 'data-testid="read-only"' in html
 
