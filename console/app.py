@@ -8,7 +8,12 @@ from aiohttp import web
 from .web import CONSOLE_KEY, MAX_FORM_BYTES, STATIC_DIR, Console, security
 
 # page families, each a console.pages module with `routes`
-PAGES = ["overview", "login", "audit"]
+PAGES = ["overview", "login", "audit",
+         "topics",
+         "groups",
+         "producers",
+         "bulk",
+         ]
 
 
 def make_app(console: Console) -> web.Application:
