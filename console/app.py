@@ -8,8 +8,8 @@ from aiohttp import web
 from .web import CONSOLE_KEY, MAX_FORM_BYTES, STATIC_DIR, Console, security
 
 # page families, each a console.pages module with `routes`
-PAGES = ["overview", "login", "audit", "charts"]
-PAGES += ["messages", "dlq", "send"]
+PAGES = ["overview", "topics", "groups", "producers", "messages", "dlq", "send", "charts", "bulk", "audit",
+         "login"]
 
 
 def make_app(console: Console) -> web.Application:

@@ -27,19 +27,23 @@ def format_producer_connections(body: dict) -> str:
     return "".join(out)
 
 
-async def producer_connection(ctx: Ctx) -> None:
-    group, topic = ctx.get("g"), ctx.get("t")
-    route = await ctx.admin.route(topic)
+async def producer_connections(admin, group: str, topic: str) -> dict:
+    """examineProducerConnectionInfo (producerConnection's data, the console's too): GET_PRODUCER_CONNECTION_LIST
+    to a broker of the topic; none connected is an error as in Java."""
+    route = await admin.route(topic)
     if not route.brokerDatas:
         raise CommandError("Not found the producer group connection")
     addr = ax.select_addr(random.choice(route.brokerDatas))
     body = {}
     if addr:
-        body = ax.body_json(await ctx.admin.ok(addr, RequestCode.GET_PRODUCER_CONNECTION_LIST,
-                                               {"producerGroup": group}))
+        body = ax.body_json(await admin.ok(addr, RequestCode.GET_PRODUCER_CONNECTION_LIST, {"producerGroup": group}))
     if not body.get("connectionSet"):
         raise CommandError("Not found the producer group connection")
-    sys.stdout.write(format_producer_connections(body))
+    return body
+
+
+async def producer_connection(ctx: Ctx) -> None:
+    sys.stdout.write(format_producer_connections(await producer_connections(ctx.admin, ctx.get("g"), ctx.get("t"))))
 
 
 def format_producers(body: dict) -> str:

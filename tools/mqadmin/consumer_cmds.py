@@ -310,6 +310,19 @@ def reset_timestamp(s: str) -> int:
     return v
 
 
+async def reset_by_time(admin, group: str, topic: str, timestamp: int, force: bool,
+                        cplus: bool = False) -> tuple[dict[MQ, int], list[dict] | None]:
+    """resetOffsetByTime's work (the console's too): the brokers reset the offsets and tell the online consumers
+    (the new offset per queue, rows None); with no consumer online, the old path (ResetOffsetByTimeOldCommand:
+    offsets written directly) and its RollbackStats rows."""
+    try:
+        return await ax.reset_offset_by_time(admin, topic, group, timestamp, force, cplus), None
+    except AdminError as e:
+        if e.code not in OLD_PATH_CODES:
+            raise
+    return {}, await ax.reset_offset_old(admin, group, topic, timestamp, force)
+
+
 def _force(ctx: Ctx) -> bool:
     return ctx.get("f").lower() == "true" if ctx.has("f") else True
 
@@ -318,13 +331,8 @@ async def reset_offset_by_time(ctx: Ctx) -> None:
     group, topic, ts_str = ctx.get("g"), ctx.get("t"), ctx.get("s")
     timestamp = reset_timestamp(ts_str)
     force = _force(ctx)
-    try:
-        table = await ax.reset_offset_by_time(ctx.admin, topic, group, timestamp, force, ctx.has("c"))
-    except AdminError as e:
-        if e.code not in OLD_PATH_CODES:
-            raise
-        # ResetOffsetByTimeOldCommand.resetOffset
-        rows = await ax.reset_offset_old(ctx.admin, group, topic, timestamp, force)
+    table, rows = await reset_by_time(ctx.admin, group, topic, timestamp, force, ctx.has("c"))
+    if rows is not None:
         sys.stdout.write(f"rollback consumer offset by specified consumerGroup[{group}], topic[{topic}], "
                          f"force[{'true' if force else 'false'}], timestamp(string)[{ts_str}], "
                          f"timestamp(long)[{timestamp}]\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Callable
 
 from remoting import fastjson
 from remoting.codes import MQVersion, RequestCode
@@ -52,6 +53,26 @@ async def user_groups(ctx: Ctx, addr: str) -> dict[str, dict]:
     return {g: c for g, c in (await subscription_groups(ctx.admin, addr)).items() if not is_system_group(g)}
 
 
+async def cluster_metadata(ctx: Ctx, cluster: str, special: bool) -> tuple[dict[str, dict], dict[str, dict]]:
+    """exportMetadata -c's tables (the console's export too): the user topics and groups of every master of the
+    cluster, queue numbers summed over the masters (the cluster-wide view)."""
+    topics: dict[str, dict] = {}
+    groups: dict[str, dict] = {}
+    for addr in await ctx.admin.cluster_masters(cluster):
+        for name, tc in (await user_topics(ctx, addr, special)).items():
+            tc = dict(tc)
+            if name in topics:
+                tc["writeQueueNums"] = int(tc["writeQueueNums"]) + int(topics[name]["writeQueueNums"])
+                tc["readQueueNums"] = int(tc["readQueueNums"]) + int(topics[name]["readQueueNums"])
+            topics[name] = tc
+        for name, gc in (await user_groups(ctx, addr)).items():
+            gc = dict(gc)
+            if name in groups:
+                gc["retryQueueNums"] = int(gc.get("retryQueueNums", 1)) + int(groups[name].get("retryQueueNums", 1))
+            groups[name] = gc
+    return topics, groups
+
+
 async def export_metadata(ctx: Ctx) -> None:
     path = ctx.get("f") or DEFAULT_DIR
     special = ctx.has("s")
@@ -75,20 +96,7 @@ async def export_metadata(ctx: Ctx) -> None:
     if not ctx.has("c"):
         ctx.print_help()
         return
-    topics: dict[str, dict] = {}
-    groups: dict[str, dict] = {}
-    for addr in await ctx.admin.cluster_masters(ctx.get("c")):
-        for name, tc in (await user_topics(ctx, addr, special)).items():
-            tc = dict(tc)
-            if name in topics:   # queue numbers add up over the brokers (the cluster-wide view)
-                tc["writeQueueNums"] = int(tc["writeQueueNums"]) + int(topics[name]["writeQueueNums"])
-                tc["readQueueNums"] = int(tc["readQueueNums"]) + int(topics[name]["readQueueNums"])
-            topics[name] = tc
-        for name, gc in (await user_groups(ctx, addr)).items():
-            gc = dict(gc)
-            if name in groups:
-                gc["retryQueueNums"] = int(gc.get("retryQueueNums", 1)) + int(groups[name].get("retryQueueNums", 1))
-            groups[name] = gc
+    topics, groups = await cluster_metadata(ctx, ctx.get("c"), special)
     result: dict = {}
     if ctx.has("t"):
         result["topicConfigTable"] = topics
@@ -236,26 +244,38 @@ def _group_refusal(name: str) -> str | None:
 def load_metadata(path: str) -> tuple[dict, dict]:
     """metadata.json (exportMetadata -c), or topic.json / subscriptionGroup.json (-t / -g)."""
     try:
-        data = fastjson.loads(Path(path).read_bytes())
+        raw = Path(path).read_bytes()
     except OSError as e:
         raise CommandError(f"cannot read {path}: {e.strerror}") from None
+    return parse_metadata(raw, path)
+
+
+def parse_metadata(raw: bytes, name: str) -> tuple[dict, dict]:
+    """The topic and group tables of an exportMetadata file's bytes (`name` for the error messages)."""
+    try:
+        data = fastjson.loads(raw)
     except ValueError as e:
-        raise CommandError(f"{path} is not valid metadata JSON: {e}") from None
+        raise CommandError(f"{name} is not valid metadata JSON: {e}") from None
     if not isinstance(data, dict) or not ({"topicConfigTable", "subscriptionGroupTable"} & set(data)):
-        raise CommandError(f"{path} has neither topicConfigTable nor subscriptionGroupTable")
-    return dict(data.get("topicConfigTable") or {}), dict(data.get("subscriptionGroupTable") or {})
+        raise CommandError(f"{name} has neither topicConfigTable nor subscriptionGroupTable")
+    topics, groups = data.get("topicConfigTable") or {}, data.get("subscriptionGroupTable") or {}
+    if not isinstance(topics, dict) or not isinstance(groups, dict) \
+            or not all(isinstance(v, dict) for v in (*topics.values(), *groups.values())):
+        raise CommandError(f"{name}: topicConfigTable and subscriptionGroupTable must map names to objects")
+    return dict(topics), dict(groups)
 
 
-async def import_metadata(ctx: Ctx) -> None:
-    topics, groups = load_metadata(ctx.get("f"))
-    addrs = [ctx.get("b")] if ctx.has("b") else await ctx.admin.cluster_masters(ctx.get("c"))
-    if not addrs:
-        raise CommandError(f"cluster [{ctx.get('c')}] has no master broker")
+async def import_items(ctx: Ctx, topics: dict, groups: dict, addrs: list[str], divide: bool,
+                       report: Callable[[str, str, str, str], None]) -> dict[str, int]:
+    """importMetadata's work (the console's import too): each topic and group created on each of `addrs` unless
+    it exists there or is refused (system or invalid name, or the broker said no); report(kind, name, addr,
+    outcome) for each; the counts of created / already exists / refused. `divide`: the queue numbers of a
+    cluster-wide export are spread back over the targets."""
     counts = {"created": 0, "already exists": 0, "refused": 0}
 
-    def report(kind: str, name: str, addr: str, outcome: str) -> None:
+    def done(kind: str, name: str, addr: str, outcome: str) -> None:
         counts["refused" if outcome.startswith("refused") else outcome] += 1
-        print(f"{kind:<6} {name:<48} {addr:<22} {outcome}")
+        report(kind, name, addr, outcome)
 
     for addr in addrs:
         existing_topics = await topic_configs(ctx.admin, addr)
@@ -267,39 +287,50 @@ async def import_metadata(ctx: Ctx) -> None:
             tc["topicName"] = name
             why = _topic_refusal(name, system)
             if why:
-                report("topic", name, addr, f"refused: {why}")
+                done("topic", name, addr, f"refused: {why}")
                 continue
             if name in existing_topics:
-                report("topic", name, addr, "already exists")
+                done("topic", name, addr, "already exists")
                 continue
-            # the -c export sums queue numbers over the source masters; spread them back over the targets
-            for key in ("readQueueNums", "writeQueueNums"):
-                tc[key] = max(1, int(tc.get(key, 8)) // n_brokers) if ctx.has("c") and ctx.has("d") else \
-                    int(tc.get(key, 8))
-            tc.setdefault("perm", 6)
-            tc.setdefault("topicSysFlag", 0)
-            tc.setdefault("order", False)
             try:
+                for key in ("readQueueNums", "writeQueueNums"):
+                    tc[key] = max(1, int(tc.get(key, 8)) // n_brokers) if divide else int(tc.get(key, 8))
+                tc.setdefault("perm", 6)
+                tc.setdefault("topicSysFlag", 0)
+                tc.setdefault("order", False)
                 await create_topic(ctx, addr, tc)
-            except CommandError as e:
-                report("topic", name, addr, f"refused: {e}")
+            except (CommandError, ValueError, TypeError) as e:
+                done("topic", name, addr, f"refused: {e}")
                 continue
-            report("topic", name, addr, "created")
+            done("topic", name, addr, "created")
         for name in sorted(groups):
             why = _group_refusal(name)
             if why:
-                report("group", name, addr, f"refused: {why}")
+                done("group", name, addr, f"refused: {why}")
                 continue
             if name in existing_groups:
-                report("group", name, addr, "already exists")
+                done("group", name, addr, "already exists")
                 continue
             cfg = group_config({**groups[name], "groupName": name})
             try:
                 await create_group(ctx, addr, cfg)
             except CommandError as e:
-                report("group", name, addr, f"refused: {e}")
+                done("group", name, addr, f"refused: {e}")
                 continue
-            report("group", name, addr, "created")
+            done("group", name, addr, "created")
+    return counts
+
+
+async def import_metadata(ctx: Ctx) -> None:
+    topics, groups = load_metadata(ctx.get("f"))
+    addrs = [ctx.get("b")] if ctx.has("b") else await ctx.admin.cluster_masters(ctx.get("c"))
+    if not addrs:
+        raise CommandError(f"cluster [{ctx.get('c')}] has no master broker")
+
+    def report(kind: str, name: str, addr: str, outcome: str) -> None:
+        print(f"{kind:<6} {name:<48} {addr:<22} {outcome}")
+
+    counts = await import_items(ctx, topics, groups, addrs, ctx.has("c") and ctx.has("d"), report)
     print(f"import {ctx.get('f')}: {counts['created']} created, {counts['already exists']} already exist, "
           f"{counts['refused']} refused")
     if counts["refused"]:

@@ -3,6 +3,7 @@ UpdateSubGroupSubCommand, DeleteSubscriptionGroupCommand, GetConsumerConfigSubCo
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
 from remoting import fastjson
 from remoting.codes import RequestCode
@@ -37,6 +38,29 @@ async def create_group(ctx: Ctx, addr: str, cfg: dict) -> None:
     await ctx.admin.ok(addr, RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, body=fastjson.dumpb(cfg))
 
 
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+async def apply_group(ctx: Ctx, cfg: dict, addr: str | None, cluster: str | None,
+                      say: Callable[[str], None] = print, warn: Callable[[str], None] = _stderr) -> list[str]:
+    """updateSubGroup's work (the console's too): the group created or updated on broker `addr`, else on every
+    master of `cluster` (one failing does not stop the others); the addresses it failed on."""
+    if addr:
+        await create_group(ctx, addr, cfg)
+        say(f"create subscription group to {addr} success.")
+        return []
+    failed = []
+    for a in await ctx.admin.cluster_masters(cluster):
+        try:
+            await create_group(ctx, a, cfg)
+            say(f"create subscription group to {a} success.")
+        except CommandError as e:
+            failed.append(a)
+            warn(f"create subscription group to {a} failed: {e}")
+    return failed
+
+
 async def update_sub_group(ctx: Ctx) -> None:
     cfg = group_config({"groupName": ctx.get("g"), "consumeBroadcastEnable": False, "consumeFromMinEnable": False})
     for short, key in (("s", "consumeEnable"), ("m", "consumeFromMinEnable"), ("d", "consumeBroadcastEnable"),
@@ -47,54 +71,45 @@ async def update_sub_group(ctx: Ctx) -> None:
                        ("w", "whichBrokerWhenConsumeSlowly")):
         if ctx.has(short):
             cfg[key] = ctx.int(short)
-    if ctx.has("b"):
-        addr = ctx.get("b")
-        await create_group(ctx, addr, cfg)
-        print(f"create subscription group to {addr} success.")
-    elif ctx.has("c"):
-        failed = []
-        for addr in await ctx.admin.cluster_masters(ctx.get("c")):
-            try:
-                await create_group(ctx, addr, cfg)
-                print(f"create subscription group to {addr} success.")
-            except CommandError as e:
-                failed.append(addr)
-                print(f"create subscription group to {addr} failed: {e}", file=sys.stderr)
-        if failed:
-            print(group_config_str(cfg), end="")
-            raise CommandError(f"not created on {', '.join(failed)}")
-    else:
+    if not ctx.has("b") and not ctx.has("c"):
         ctx.print_help()
         return
+    failed = await apply_group(ctx, cfg, ctx.get("b"), ctx.get("c"))
     print(group_config_str(cfg), end="")
+    if failed:
+        raise CommandError(f"not created on {', '.join(failed)}")
 
 
-async def delete_sub_group(ctx: Ctx) -> None:
-    group = ctx.get("g")
-    ext = {"groupName": group, "removeOffset": str(ctx.bool("r")).lower()}
-    # unlike Java (which reports success), a group none of the brokers has is an error
-    if ctx.has("b"):
-        addr = ctx.get("b")
+async def delete_group(ctx: Ctx, group: str, addr: str | None, cluster: str | None, remove_offset: bool,
+                       say: Callable[[str], None] = print, warn: Callable[[str], None] = _stderr) -> None:
+    """deleteSubGroup's work (the console's too). Unlike Java (which reports success), a group none of the
+    brokers has is an error; from a cluster, the group's retry and DLQ topics go too."""
+    ext = {"groupName": group, "removeOffset": str(remove_offset).lower()}
+    if addr:
         if group not in await subscription_groups(ctx.admin, addr):
             raise CommandError(f"subscription group [{group}] does not exist on broker [{addr}]")
         await ctx.admin.ok(addr, RequestCode.DELETE_SUBSCRIPTIONGROUP, ext)
-        print(f"delete subscription group [{group}] from broker [{addr}] success.")
-    elif ctx.has("c"):
-        cluster = ctx.get("c")
-        masters = [a for a in await ctx.admin.cluster_masters(cluster)
-                   if group in await subscription_groups(ctx.admin, a)]
-        if not masters:
-            raise CommandError(f"subscription group [{group}] does not exist in cluster [{cluster}]")
-        for addr in masters:
-            await ctx.admin.ok(addr, RequestCode.DELETE_SUBSCRIPTIONGROUP, ext)
-            print(f"delete subscription group [{group}] from broker [{addr}] in cluster [{cluster}] success.")
-        try:   # the group's retry and DLQ topics go too; their absence is not an error (Java prints the trace)
-            await delete_topic_in_cluster(ctx, cluster, RETRY_PREFIX + group)
-            await delete_topic_in_cluster(ctx, cluster, DLQ_PREFIX + group)
-        except CommandError as e:
-            print(f"delete the group's retry/DLQ topics: {e}", file=sys.stderr)
-    else:
+        say(f"delete subscription group [{group}] from broker [{addr}] success.")
+        return
+    masters = [a for a in await ctx.admin.cluster_masters(cluster)
+               if group in await subscription_groups(ctx.admin, a)]
+    if not masters:
+        raise CommandError(f"subscription group [{group}] does not exist in cluster [{cluster}]")
+    for a in masters:
+        await ctx.admin.ok(a, RequestCode.DELETE_SUBSCRIPTIONGROUP, ext)
+        say(f"delete subscription group [{group}] from broker [{a}] in cluster [{cluster}] success.")
+    try:   # their absence is not an error (Java prints the trace)
+        await delete_topic_in_cluster(ctx, cluster, RETRY_PREFIX + group, say)
+        await delete_topic_in_cluster(ctx, cluster, DLQ_PREFIX + group, say)
+    except CommandError as e:
+        warn(f"delete the group's retry/DLQ topics: {e}")
+
+
+async def delete_sub_group(ctx: Ctx) -> None:
+    if not ctx.has("b") and not ctx.has("c"):
         ctx.print_help()
+        return
+    await delete_group(ctx, ctx.get("g"), ctx.get("b"), ctx.get("c"), ctx.bool("r"))
 
 
 async def get_consumer_config(ctx: Ctx) -> None:

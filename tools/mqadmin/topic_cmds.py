@@ -3,6 +3,7 @@ topicList (Apache's command/topic/*), with the Java classes' output layout."""
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from remoting import fastjson
 from remoting.bodies import TopicRouteData
@@ -50,46 +51,61 @@ async def create_topic(ctx: Ctx, addr: str, tc: dict) -> None:
         "order": str(bool(tc.get("order"))).lower()})
 
 
-async def update_topic(ctx: Ctx) -> None:
-    tc = {"topicName": ctx.get("t"), "readQueueNums": ctx.int("r", 8), "writeQueueNums": ctx.int("w", 8),
-          "perm": ctx.int("p", 6), "topicFilterType": "SINGLE_TAG", "order": ctx.bool("o")}
-    tc["topicSysFlag"] = (1 if ctx.bool("u") else 0) | (2 if ctx.bool("s") else 0)   # TopicSysFlag.buildSysFlag
-    if ctx.has("b"):
-        addr = ctx.get("b")
+def _out(text: str) -> None:
+    print(text, end="")
+
+
+async def apply_topic(ctx: Ctx, tc: dict, addr: str | None, cluster: str | None,
+                      say: Callable[[str], None] = _out) -> list[str]:
+    """updateTopic's work (the console's too): the topic created or updated on broker `addr`, else on every
+    master of `cluster`, and an order topic's conf put in the NameServer; what is done is told to `say` as it
+    goes (the command's lines). The addresses written."""
+    if addr:
         await create_topic(ctx, addr, tc)
         if tc["order"]:
             conf = f"{await broker_name_of(ctx.admin, addr)}:{tc['writeQueueNums']}"
             await order_conf_merge(ctx, tc["topicName"], conf)
-            print(f"set broker orderConf. isOrder=true, orderConf=[{conf}]", end="")
-        print(f"create topic to {addr} success.")
-        print(topic_config_str(tc), end="")
-        return
-    cluster = ctx.get("c")
-    for addr in await ctx.admin.cluster_masters(cluster):
-        await create_topic(ctx, addr, tc)
-        print(f"create topic to {addr} success.")
+            say(f"set broker orderConf. isOrder=true, orderConf=[{conf}]")
+        say(f"create topic to {addr} success.\n")
+        return [addr]
+    done = []
+    for a in await ctx.admin.cluster_masters(cluster):
+        await create_topic(ctx, a, tc)
+        done.append(a)
+        say(f"create topic to {a} success.\n")
     if tc["order"]:
         info = await ctx.admin.cluster_info()
         names = java_hash_order(info.clusterAddrTable.get(cluster, ()))
         conf = ";".join(f"{name}:{tc['writeQueueNums']}" for name in names)
         await kv_put(ctx, ORDER_TOPIC_CONFIG, tc["topicName"], conf)
-        print(f"set cluster orderConf. isOrder=true, orderConf=[{conf}]", end="")
+        say(f"set cluster orderConf. isOrder=true, orderConf=[{conf}]")
+    return done
+
+
+async def update_topic(ctx: Ctx) -> None:
+    tc = {"topicName": ctx.get("t"), "readQueueNums": ctx.int("r", 8), "writeQueueNums": ctx.int("w", 8),
+          "perm": ctx.int("p", 6), "topicFilterType": "SINGLE_TAG", "order": ctx.bool("o")}
+    tc["topicSysFlag"] = (1 if ctx.bool("u") else 0) | (2 if ctx.bool("s") else 0)   # TopicSysFlag.buildSysFlag
+    await apply_topic(ctx, tc, ctx.get("b") if ctx.has("b") else None, ctx.get("c"))
     print(topic_config_str(tc), end="")
 
 
-async def delete_topic_in_cluster(ctx: Ctx, cluster: str, topic: str) -> None:
+async def delete_topic_in_cluster(ctx: Ctx, cluster: str, topic: str, say: Callable[[str], None] = print) -> None:
     """DeleteTopicSubCommand.deleteTopic: from every master of the cluster, then from every NameServer."""
     for addr in await ctx.admin.cluster_masters(cluster):
         await ctx.admin.ok(addr, RequestCode.DELETE_TOPIC_IN_BROKER, {"topic": topic})
-    print(f"delete topic [{topic}] from cluster [{cluster}] success.")
+    say(f"delete topic [{topic}] from cluster [{cluster}] success.")
     await all_namesrvs(ctx.admin, RequestCode.DELETE_TOPIC_IN_NAMESRV, {"topic": topic, "clusterName": cluster})
-    print(f"delete topic [{topic}] from NameServer success.")
+    say(f"delete topic [{topic}] from NameServer success.")
 
 
 async def delete_topic(ctx: Ctx) -> None:
-    """Like Java, plus a check first: a topic neither a master of the cluster nor the NameServer knows is an error
-    (Java reports success for it)."""
-    topic, cluster = ctx.get("t"), ctx.get("c")
+    await delete_known_topic(ctx, ctx.get("c"), ctx.get("t"))
+
+
+async def delete_known_topic(ctx: Ctx, cluster: str, topic: str, say: Callable[[str], None] = print) -> None:
+    """deleteTopic's work (the console's too). Like Java, plus a check first: a topic neither a master of the
+    cluster nor the NameServer knows is an error (Java reports success for it)."""
     known = False
     for addr in await ctx.admin.cluster_masters(cluster):
         known = known or topic in await topic_configs(ctx.admin, addr)
@@ -102,7 +118,7 @@ async def delete_topic(ctx: Ctx) -> None:
                 raise
     if not known:
         raise CommandError(f"topic [{topic}] does not exist in cluster [{cluster}]")
-    await delete_topic_in_cluster(ctx, cluster, topic)
+    await delete_topic_in_cluster(ctx, cluster, topic, say)
 
 
 async def update_topic_perm(ctx: Ctx) -> None:
