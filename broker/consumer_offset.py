@@ -46,6 +46,17 @@ class ConsumerOffsetManager:
     def topics_of_group(self, group: str) -> list[str]:
         return sorted({k.split("@", 1)[0] for k in self.table if k.split("@", 1)[1] == group})
 
+    def topics_by_group(self) -> dict[str, list[str]]:
+        """topics_of_group for every group at once: one pass over the table (GET_BROKER_CONSUME_STATS asks for
+        all groups, and a pass per group is groups x offsets)."""
+        out: dict[str, list[str]] = {}
+        for k in self.table:
+            topic, _, group = k.partition("@")
+            out.setdefault(group, []).append(topic)
+        for topics in out.values():
+            topics.sort()
+        return out
+
     def groups_of_topic(self, topic: str) -> set[str]:
         return {k.split("@", 1)[1] for k in self.table if k.split("@", 1)[0] == topic}
 

@@ -16,7 +16,7 @@ from tools.mqadmin.export_cmds import is_system_group
 from tools.mqadmin.group_cmds import group_config
 from tools.mqadmin.msgfmt import MQ, running_info_text, version_desc
 
-from .cluster import group_lags
+from .cluster import GroupLag, group_lags
 from .topics_data import Master, masters
 
 PAGE_SIZE = 100
@@ -54,7 +54,9 @@ class GroupList:
     errors: dict[str, str]
 
 
-async def group_list(admin: AdminClient, q: str = "", system: bool = False, page: int = 1) -> GroupList:
+async def group_list(admin: AdminClient, q: str = "", system: bool = False, page: int = 1,
+                     recent_lags: dict[str, GroupLag] | None = None) -> GroupList:
+    """`recent_lags`: the charts' last sample (console.history), used instead of asking the brokers again."""
     ms = await masters(admin)
     answers = await asyncio.gather(*(subscription_groups(admin, m.addr) for m in ms), return_exceptions=True)
     rows: dict[str, GroupRow] = {}
@@ -72,11 +74,13 @@ async def group_list(admin: AdminClient, q: str = "", system: bool = False, page
             row.configs[m.name] = cfg
             row.addrs.append(m.addr)
             row.clusters.add(m.cluster)
-    try:
-        lags = await group_lags(admin, [m.addr for m in live])
-    except (CommandError, OSError) as e:
-        lags = {}
-        errors["consume stats"] = str(e)
+    lags = recent_lags
+    if lags is None:
+        try:
+            lags = await group_lags(admin, [m.addr for m in live])
+        except (CommandError, OSError) as e:
+            lags = {}
+            errors["consume stats"] = str(e)
     for name, g in lags.items():
         if name in rows:
             rows[name].lag, rows[name].tps = g.lag, g.tps

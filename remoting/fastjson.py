@@ -9,7 +9,10 @@
 """
 from __future__ import annotations
 
+import functools
 import json
+import re
+from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 
 _ENC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -69,27 +72,35 @@ def _key_sort(k: Any) -> tuple:
     return (0, k, "") if isinstance(k, (int, float)) and not isinstance(k, bool) else (1, 0, str(k))
 
 
+class Raw(str):
+    """A JSON fragment already written (by `offset_table`, say): `dumps` puts it in as it is."""
+
+
+def offset_table(table: dict[tuple, tuple[int, int, int]]) -> Raw:
+    """A MessageQueue-keyed map of OffsetWrapper ({brokerOffset, consumerOffset, lastTimestamp}) written as
+    `_write` would write it, with each entry as one format: a broker's consume stats hold tens of thousands."""
+    parts = [f'{_tuple_key(mq, False, False)}:{{"brokerOffset":{b},"consumerOffset":{c},"lastTimestamp":{t}}}'
+             for mq, (b, c, t) in sorted(table.items(), key=lambda kv: str(kv[0]))]
+    return Raw("{" + ",".join(parts) + "}")
+
+
 def _write(obj: Any, out: list[str], qik: bool, enc: json.JSONEncoder) -> None:
-    if isinstance(obj, dict):
-        out.append("{")
-        first = True
-        for k in sorted(obj, key=_key_sort):
-            if not first:
-                out.append(",")
-            first = False
-            if isinstance(k, str):
-                out.append(enc.encode(k))
-            elif isinstance(k, bool):
-                out.append('"true"' if k else '"false"')
-            elif isinstance(k, int):
-                out.append(f'"{k}"' if qik else str(k))
-            elif isinstance(k, tuple):
-                _write(dict(k), out, qik, enc)
-            else:
-                out.append(enc.encode(str(k)))
-            out.append(":")
-            _write(obj[k], out, qik, enc)
-        out.append("}")
+    # The common types are tested by exact type first and strings escaped by json's C functions (what
+    # JSONEncoder.encode calls for a str): the same bytes as enc.encode, without its per-call overhead (a
+    # broker's consume stats of 200 groups is tens of thousands of values).
+    t = type(obj)
+    if t is Raw:
+        out.append(obj)
+    elif t is str:
+        out.append(_c_string(enc)(obj))
+    elif t is int:
+        out.append(int.__repr__(obj))
+    elif t is dict:
+        _write_dict(obj, out, qik, enc)
+    elif obj is None or t is bool:
+        out.append("null" if obj is None else ("true" if obj else "false"))
+    elif isinstance(obj, dict):
+        _write_dict(obj, out, qik, enc)
     elif isinstance(obj, (list, tuple, set, frozenset)):
         out.append("[")
         for i, v in enumerate(obj):
@@ -103,12 +114,115 @@ def _write(obj: Any, out: list[str], qik: bool, enc: json.JSONEncoder) -> None:
         out.append(enc.encode(obj))
 
 
+def _c_string(enc: json.JSONEncoder):
+    return encode_basestring_ascii if enc.ensure_ascii else encode_basestring
+
+
+_PLANS: dict[tuple, tuple[tuple[str, str], ...]] = {}
+_PLAN_KEYS_MAX = 16         # records (a few string keys) repeat their shape; bigger maps are tables, not planned
+
+
+def _write_dict(obj: dict, out: list[str], qik: bool, enc: json.JSONEncoder) -> None:
+    if len(obj) <= _PLAN_KEYS_MAX and all(type(k) is str for k in obj):
+        # a record: its sorted keys, each with its separator and quoted name, worked out once per shape
+        shape = (tuple(obj), enc.ensure_ascii)
+        plan = _PLANS.get(shape)
+        if plan is None:
+            string = _c_string(enc)
+            plan = tuple((k, ("{" if i == 0 else ",") + string(k) + ":") for i, k in enumerate(sorted(obj)))
+            if len(_PLANS) >= 4096:
+                _PLANS.clear()
+            _PLANS[shape] = plan
+        if not plan:
+            out.append("{}")
+            return
+        for k, prefix in plan:
+            out.append(prefix)
+            _write(obj[k], out, qik, enc)
+        out.append("}")
+        return
+    out.append("{")
+    first = True
+    string = _c_string(enc)
+    if all(type(k) is str for k in obj):
+        keys = sorted(obj)
+    elif all(type(k) is tuple for k in obj):
+        keys = sorted(obj, key=str)             # _key_sort's order for tuples, by a C key function
+    else:
+        keys = sorted(obj, key=_key_sort)
+    for k in keys:
+        if not first:
+            out.append(",")
+        first = False
+        if isinstance(k, str):
+            out.append(string(k))
+        elif isinstance(k, bool):
+            out.append('"true"' if k else '"false"')
+        elif isinstance(k, int):
+            out.append(f'"{k}"' if qik else str(k))
+        elif isinstance(k, tuple):
+            out.append(_tuple_key(k, qik, enc.ensure_ascii))
+        else:
+            out.append(enc.encode(str(k)))
+        out.append(":")
+        _write(obj[k], out, qik, enc)
+    out.append("}")
+
+
+@functools.lru_cache(maxsize=65536)
+def _tuple_key(k: tuple, qik: bool, ascii_only: bool) -> str:
+    """An object map key (a MessageQueue) written once: the same queues come back in every stats answer."""
+    out: list[str] = []
+    _write_dict(dict(k), out, qik, _ENC_ASCII if ascii_only else _ENC)
+    return "".join(out)
+
+
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     text = bytes(data).decode("utf-8") if not isinstance(data, str) else data
     try:
         return json.loads(text)
     except ValueError:
+        pass
+    try:
+        return _keys_quoted(text)
+    except ValueError:
         return _Lenient(text).parse()
+
+
+# fastjson's two non-standard key forms, found outside strings (a string is matched whole first, so nothing
+# inside one is touched): a flat object as a key ({"brokerName":..}:) and a bare integer key ({0:5,1:7})
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"'
+                     r'|(?<=[{,])(\s*)(\{[^{}"]*(?:"(?:[^"\\]|\\.)*"[^{}"]*)*\})(?=\s*:)'
+                     r'|(?<=[{,])(\s*)(-?\d+)(?=\s*:)')
+_OBJ_KEY, _INT_KEY = "\x00K", "\x00I"
+
+
+def _quote_key(m: re.Match) -> str:
+    if m.group(2) is not None:
+        return m.group(1) + json.dumps(_OBJ_KEY + m.group(2))
+    if m.group(4) is not None:
+        return m.group(3) + '"' + _INT_KEY + m.group(4) + '"'
+    return m.group(0)
+
+
+def _unquote_keys(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k.startswith(_OBJ_KEY):
+            k = tuple(sorted(json.loads(k[2:]).items()))
+        elif k.startswith(_INT_KEY):
+            k = int(k[2:])
+        out[k] = v
+    return out
+
+
+def _keys_quoted(text: str) -> Any:
+    """The lenient parser's answer for the usual fastjson forms, at the C parser's speed: the odd keys are
+    quoted with a marker, parsed, and turned back into tuples and ints (a broker's consume stats of 200
+    groups is a megabyte). Anything else (single quotes, bare words) raises ValueError for the full parser."""
+    if "\\u0000" in text:
+        raise ValueError("a NUL escape: the markers could be ambiguous")
+    return json.loads(_TOKENS.sub(_quote_key, text), object_pairs_hook=_unquote_keys)
 
 
 class _Lenient:

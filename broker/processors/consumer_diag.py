@@ -172,15 +172,20 @@ class ConsumerDiagnosticsProcessor:
         info = self.consumers.groups.get(group)
         return bool(info is not None and info.subscriptions and topic not in info.subscriptions)
 
-    def _consume_stats(self, group: str, topic: str, queues: int) -> dict:
+    def _offsets(self, group: str, topic: str, queues: int) -> dict[tuple, tuple[int, int, int]]:
+        """Per queue (broker offset, consumer offset, store time of the last consumed message or 0)."""
         table = {}
         for q in range(queues):
             broker_off = max(self.store.max_offset_in_queue(topic, q), 0)
             consumer_off = max(self.offsets.query(group, topic, q), 0)
             last = self._store_time(topic, q, consumer_off - 1) if consumer_off > 0 else 0
-            table[self._mq(topic, q)] = {"brokerOffset": broker_off, "consumerOffset": consumer_off,
-                                         "lastTimestamp": last if last > 0 else 0}
-        return {"consumeTps": self._tps(group, topic), "offsetTable": table}
+            table[self._mq(topic, q)] = (broker_off, consumer_off, last if last > 0 else 0)
+        return table
+
+    def _consume_stats(self, group: str, topic: str, queues: int) -> dict:
+        return {"consumeTps": self._tps(group, topic), "offsetTable": {
+            mq: {"brokerOffset": b, "consumerOffset": c, "lastTimestamp": t}
+            for mq, (b, c, t) in self._offsets(group, topic, queues).items()}}
 
     def _tps(self, group: str, topic: str) -> float:
         """BrokerStatsManager.tpsGroupGetNums: the group's pulled messages per second over the last minute."""
@@ -243,15 +248,18 @@ class ConsumerDiagnosticsProcessor:
         only_order = bool(h.isOrder)
         groups = sorted(self.groups.table) if self.groups is not None else []
         out, total_diff = [], 0
+        topics_of = self.offsets.topics_by_group()
         for group in groups:
             stats_list = []
-            for topic in self.offsets.topics_of_group(group):
+            for topic in topics_of.get(group, ()):
                 tc = self.topics.get(topic)
                 if tc is None or (only_order and not tc.order) or self._filtered_out(group, topic):
                     continue
-                stats = self._consume_stats(group, topic, tc.writeQueueNums)
-                total_diff += sum(w["brokerOffset"] - w["consumerOffset"] for w in stats["offsetTable"].values())
-                stats_list.append(stats)
+                offsets = self._offsets(group, topic, tc.writeQueueNums)
+                total_diff += sum(b - c for b, c, _ in offsets.values())
+                # written as one fragment: this answer has an entry per queue of every group's topics
+                stats_list.append({"consumeTps": self._tps(group, topic),
+                                   "offsetTable": fastjson.offset_table(offsets)})
             out.append({group: stats_list})
         body = {"brokerAddr": self.broker_addr, "consumeStatsList": out, "totalDiff": total_diff}
         return make_response(req, ResponseCode.SUCCESS, body=fastjson.dumpb(body))

@@ -47,9 +47,14 @@ async def groups(request: web.Request) -> web.Response:
     admin = console_of(request).admin
     q = request.query.get("q", "").strip()
     system = request.query.get("system") == "1"
-    data = await gd.group_list(admin, q, system, page_number(request.query.get("page")))
+    history = console_of(request).history
+    recent = history.recent_lags() if history is not None else None
+    data = await gd.group_list(admin, q, system, page_number(request.query.get("page")), recent)
     ms = await masters(admin)
+    lag_note = (f"Lag and TPS as sampled for the charts (every {history.interval_s:g} s); a group's own page "
+                f"shows its live progress." if recent is not None else "")
     return page(request, "groups.html", title="Consumer groups", data=data, q=q, system=system, masters=ms,
+                lag_note=lag_note,
                 clusters=sorted({m.cluster for m in ms}), cfg=group_config({"groupName": "",
                                                                           "consumeBroadcastEnable": False,
                                                                           "consumeFromMinEnable": False}))

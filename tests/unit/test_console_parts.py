@@ -123,3 +123,31 @@ def test_history_clears_everything_when_the_cluster_is_gone():
 def test_ms_time():
     assert ms_time(0) == "-" and ms_time(None) == "-" and ms_time("x") == "x"
     assert ms_time(1_700_000_000_123).endswith(".123")
+
+
+def _stats_body(groups: dict) -> str:
+    from remoting import fastjson
+    out = []
+    for group, topics in groups.items():
+        stats = []
+        for topic, (tps, queues) in topics.items():
+            table = {(("brokerName", "b"), ("queueId", q), ("topic", topic)): {
+                "brokerOffset": b, "consumerOffset": c, "lastTimestamp": 0} for q, (b, c) in enumerate(queues)}
+            stats.append({"consumeTps": tps, "offsetTable": table})
+        out.append({group: stats})
+    return fastjson.dumps({"brokerAddr": "127.0.0.1:10911", "consumeStatsList": out, "totalDiff": 0})
+
+
+def test_lags_read_off_a_consume_stats_answer_equal_the_full_parse():
+    from console.cluster import _lags_parsed, lags_of_body
+    body = _stats_body({"G1": {"T1": (1.5, [(10, 4), (3, 3)]), "%RETRY%G1": (0.0, [(2, 0)])},
+                        "G_2": {"T1": (0.25, [(5, 9)])},             # consumer ahead of broker: counts 0
+                        "Idle": {}})
+    fast, full = lags_of_body(body), _lags_parsed(body)
+    assert {g: (v.lag, v.tps, v.topics) for g, v in fast.items()} == \
+        {g: (v.lag, v.tps, v.topics) for g, v in full.items()} == \
+        {"G1": (8, 1.5, {"T1", "%RETRY%G1"}), "G_2": (0, 0.25, {"T1"}), "Idle": (0, 0.0, set())}
+    assert lags_of_body(_stats_body({})) == {}
+    # a body of another shape (spaces, as a pretty printer would write it) is parsed whole, not misread
+    spaced = body.replace('":[', '": [')
+    assert {g: v.lag for g, v in lags_of_body(spaced).items()} == {"G1": 8, "G_2": 0, "Idle": 0}
