@@ -150,6 +150,12 @@ class GroupDetail:
     clients: list[ClientInfo]
 
     @property
+    def cpp_clients(self) -> bool:
+        """Every online client is a C++ one: the reset is sent in the C body form they read (mqadmin's -c); the
+        C++ cores ignore the Java form, and a Java client cannot read the C one."""
+        return bool(self.clients) and all(c.language.upper() == "CPP" for c in self.clients)
+
+    @property
     def topics(self) -> list[str]:
         subs = (self.connection or {}).get("subscriptionTable") or {}
         return sorted({p.mq.topic for p in self.progress} | set(subs))
@@ -190,12 +196,18 @@ async def group_detail(admin: AdminClient, group: str) -> GroupDetail:
         clients = [ClientInfo(str(c.get("clientId")), str(c.get("clientAddr")), str(c.get("language")),
                               version_desc(int(c.get("version", 0))))
                    for c in connection.get("connectionSet") or ()]
-        await asyncio.gather(*(_running(admin, group, c) for c in clients))
     return GroupDetail(group, configs, clusters, progress, tps, note, diff, expired, connection, conn_note, clients)
 
 
+async def client_running(admin: AdminClient, group: str, client_id: str) -> ClientInfo:
+    """consumerStatus -i for one client, asked only when its page is opened (a client is not disturbed, and the
+    group's page not held up, by every view): bounded, a client that does not answer is said so."""
+    c = ClientInfo(client_id, "", "", "")
+    await _running(admin, group, c)
+    return c
+
+
 async def _running(admin: AdminClient, group: str, c: ClientInfo) -> None:
-    """consumerStatus -i for one client, bounded: a client that does not answer is said so, not waited for."""
     try:
         info = await asyncio.wait_for(ax.running_info(admin, group, c.client_id, False), RUNNING_INFO_TIMEOUT)
         c.running = running_info_text(info) if info else ""

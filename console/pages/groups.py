@@ -112,7 +112,7 @@ async def reset(request: web.Request, form) -> Done:
     topic = topic_name(form)
     ts = reset_time(field(form, "timestamp"))
     force = checked(form, "force")
-    table, rows = await reset_by_time(console_of(request).admin, group, topic, ts, force)
+    table, rows = await reset_by_time(console_of(request).admin, group, topic, ts, force, checked(form, "cplus"))
     shown = ([{"broker": mq.broker_name, "qid": mq.queue_id, "offset": off} for mq, off in sorted(table.items())]
              if rows is None else
              [{"broker": r["brokerName"], "qid": r["queueId"], "offset": r["rollbackOffset"],
@@ -123,6 +123,13 @@ async def reset(request: web.Request, form) -> Done:
            else "the brokers reset the offsets and told the online consumers")
     return Done(f"{group} {topic}", f"Offsets of {group} on {topic} reset to {ts} ({how}): {len(shown)} queue(s).",
                 f"/groups/{quote(group)}")
+
+
+@routes.get("/groups/{group}/clients/{client_id}")
+async def client_running(request: web.Request) -> web.Response:
+    group, client_id = request.match_info["group"], request.match_info["client_id"]
+    c = await gd.client_running(console_of(request).admin, group, client_id)
+    return page(request, "client_running.html", title=f"Running info of {client_id}", c=c, group=group)
 
 
 @routes.get("/groups/{group}")
