@@ -50,7 +50,7 @@
       const swatch = document.createElement("i");
       swatch.style.background = color;   // a CSSOM property, allowed by the page's style-src 'self'
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(`${s.name}: ${last}`));
+      item.appendChild(document.createTextNode(`${s.name}: ${Number.isInteger(last) ? last : last.toFixed(1)}`));
       legend.appendChild(item);
     });
   }
