@@ -77,6 +77,9 @@ def test_an_operators_tour_in_chromium(cluster, browser_page, tmp_path):
         shot("topic-created")
         route = fastjson.loads(ok("topicRoute", "-t", TOPIC, "-n", ns.addr))
         assert [(q["readQueueNums"], q["writeQueueNums"]) for q in route["queueDatas"]] == [(4, 4)]
+        page.locator(f'[data-testid=topic-row][data-topic="{TOPIC}"] a').first.click()
+        expect(page.get_by_test_id("status-row")).to_have_count(4)          # topicStatus: a row per queue
+        shot("topic-detail")
 
         # 2. a test message from the send form
         page.goto(base + "/send")
@@ -121,6 +124,10 @@ def test_an_operators_tour_in_chromium(cluster, browser_page, tmp_path):
         consumer = PushConsumer(tmp_path / "consumer", ns.addr, GROUP, TOPIC, seconds=300)
         try:
             assert consumer.wait_for(lambda got: BODY.encode() in [base64.b64decode(x["body_b64"]) for x in got], 60)
+            page.goto(f"{base}/groups?q={GROUP}")
+            expect(page.locator(f'[data-testid=group-row][data-group="{GROUP}"] [data-testid=group-online]'))\
+                .to_contain_text("1 client", timeout=SLOW_MS)
+            shot("groups")
 
             # 5. reset the group's offsets to before the message, once the client has committed an offset on
             # every queue (the broker refuses a reset for a queue the group never committed, as Java's does): the
