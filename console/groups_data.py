@@ -17,7 +17,7 @@ from tools.mqadmin.group_cmds import group_config
 from tools.mqadmin.msgfmt import MQ, running_info_text, version_desc
 
 from .cluster import GroupLag, group_lags
-from .topics_data import Master, masters
+from .topics_data import ask_each, masters
 
 PAGE_SIZE = 100
 RUNNING_INFO_TIMEOUT = 3.0      # a consumer that does not answer in this time is reported, not waited for
@@ -58,17 +58,10 @@ async def group_list(admin: AdminClient, q: str = "", system: bool = False, page
                      recent_lags: dict[str, GroupLag] | None = None) -> GroupList:
     """`recent_lags`: the charts' last sample (console.history), used instead of asking the brokers again."""
     ms = await masters(admin)
-    answers = await asyncio.gather(*(subscription_groups(admin, m.addr) for m in ms), return_exceptions=True)
+    answers, errors = await ask_each(ms, lambda m: subscription_groups(admin, m.addr))
     rows: dict[str, GroupRow] = {}
-    errors: dict[str, str] = {}
-    live: list[Master] = []
-    for m, ans in zip(ms, answers):
-        if isinstance(ans, BaseException):
-            if not isinstance(ans, (CommandError, OSError)):
-                raise ans
-            errors[m.name] = str(ans)
-            continue
-        live.append(m)
+    live = [m for m, _ in answers]
+    for m, ans in answers:
         for name, cfg in ans.items():
             row = rows.get(name) or rows.setdefault(name, GroupRow(name))
             row.configs[m.name] = cfg

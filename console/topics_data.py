@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable, TypeVar
 
 from remoting.bodies import TopicRouteData
 from remoting.codes import ResponseCode
@@ -12,6 +13,8 @@ from tools.mqadmin import adminext as ax
 from tools.mqadmin.cli import CommandError, Ctx
 from tools.mqadmin.client import AdminClient, AdminError, system_topics, topic_configs
 from tools.mqadmin.topic_cmds import DLQ_PREFIX, RETRY_PREFIX, perm_string, topic_stats
+
+T = TypeVar("T")
 
 PERMS = {"RW": 6, "R": 4, "W": 2}       # the form's choices, PermName's bits
 
@@ -38,6 +41,22 @@ async def masters(admin: AdminClient) -> list[Master]:
             if bd is not None and 0 in bd.brokerAddrs:
                 out.append(Master(cluster, name, bd.brokerAddrs[0]))
     return out
+
+
+async def ask_each(ms: list[Master], ask: Callable[[Master], Awaitable[T]]) -> tuple[list[tuple[Master, T]], dict[str, str]]:
+    """`ask` every master concurrently: the answers of those that answered, and why each other did not (by broker
+    name): a broker that does not answer is shown as such on the page, the others' answers still are."""
+    answers = await asyncio.gather(*(ask(m) for m in ms), return_exceptions=True)
+    got: list[tuple[Master, T]] = []
+    errors: dict[str, str] = {}
+    for m, ans in zip(ms, answers):
+        if isinstance(ans, BaseException):
+            if not isinstance(ans, (CommandError, OSError)):
+                raise ans
+            errors[m.name] = str(ans)
+        else:
+            got.append((m, ans))
+    return got, errors
 
 
 def kind_of(topic: str, system: set[str]) -> str:
@@ -89,16 +108,9 @@ async def topic_list(admin: AdminClient, q: str = "", show: frozenset[str] = fro
 
     async def one(m: Master) -> tuple[dict, set[str]]:
         return await asyncio.gather(topic_configs(admin, m.addr), system_topics(admin, m.addr))
-    answers = await asyncio.gather(*(one(m) for m in ms), return_exceptions=True)
+    answers, errors = await ask_each(ms, one)
     rows: dict[str, TopicRow] = {}
-    errors: dict[str, str] = {}
-    for m, ans in zip(ms, answers):
-        if isinstance(ans, BaseException):
-            if not isinstance(ans, (CommandError, OSError)):
-                raise ans
-            errors[m.name] = str(ans)
-            continue
-        configs, system = ans
+    for m, (configs, system) in answers:
         for name, tc in configs.items():
             row = rows.get(name) or rows.setdefault(name, TopicRow(name, kind_of(name, system)))
             row.configs[m.name] = tc

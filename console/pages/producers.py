@@ -2,7 +2,6 @@
 `mqadmin producer -b` per broker), and one group's connections on a topic (`mqadmin producerConnection`)."""
 from __future__ import annotations
 
-import asyncio
 
 from aiohttp import web
 
@@ -12,7 +11,7 @@ from tools.mqadmin.cli import CommandError
 from tools.mqadmin.client_cmds import producer_connections
 from tools.mqadmin.msgfmt import version_desc
 
-from ..topics_data import masters
+from ..topics_data import ask_each, masters
 from ..web import console_of, page
 
 routes = web.RouteTableDef()
@@ -24,15 +23,9 @@ async def all_producers(admin) -> tuple[dict[str, list[dict]], dict[str, str]]:
 
     async def one(addr: str) -> dict:
         return ax.body_json(await admin.ok(addr, RequestCode.GET_ALL_PRODUCER_INFO))
-    answers = await asyncio.gather(*(one(m.addr) for m in ms), return_exceptions=True)
+    answers, errors = await ask_each(ms, lambda m: one(m.addr))
     groups: dict[str, list[dict]] = {}
-    errors: dict[str, str] = {}
-    for m, ans in zip(ms, answers):
-        if isinstance(ans, BaseException):
-            if not isinstance(ans, (CommandError, OSError)):
-                raise ans
-            errors[m.name] = str(ans)
-            continue
+    for m, ans in answers:
         for group, infos in (ans.get("data") or {}).items():
             rows = groups.setdefault(group, [])
             for p in infos or ():

@@ -6,7 +6,6 @@ import asyncio
 import importlib
 import json
 import re
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from console.app import PAGES
 from tests.support.admin import mqadmin
 from tests.support.console import ADMIN_PASSWORD, ConsoleProcess, Web
 from tests.support.daemons import BrokerProcess, NamesrvProcess, free_port
+from tests.support.wait import until
 from tools.mqadmin.adminext import update_offset
 from tools.mqadmin.client import AdminClient
 from tools.mqadmin.msgfmt import MQ
@@ -103,16 +103,6 @@ def charts(console: ConsoleProcess, group: str | None = None) -> dict:
     status, body = Web(console.url).get("/api/charts" + (f"?group={group}" if group else ""))
     assert status == 200
     return json.loads(body)
-
-
-def until(pred, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
 
 
 def test_chart_lag_follows_the_group(world):

@@ -23,21 +23,11 @@ from store import message as m
 from tests.support.admin import create_topic, mqadmin
 from tests.support.console import ConsoleProcess, Web
 from tests.support.daemons import BrokerProcess, NamesrvProcess
+from tests.support.wait import until
 
 TOPIC = "ConsoleMsgTopic"
 GROUP = "CID_console_dlq"
 JSON_BODY = '{"order": 42, "items": ["a", "b"]}'
-
-
-def until(fn, timeout: float = 20.0, every: float = 0.2):
-    """fn() until it returns something true (then that), or fail at the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(every)
 
 
 def call(addr: str, code: int, ext: dict, body: bytes | None = None):

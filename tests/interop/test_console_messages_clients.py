@@ -19,6 +19,7 @@ from store import message as m
 from tests.support.admin import create_topic, mqadmin
 from tests.support.console import ConsoleProcess, Web
 from tests.support.cpp1x import PushConsumer, message, produce
+from tests.support.wait import until
 
 pytestmark = pytest.mark.interop
 
@@ -34,16 +35,6 @@ def call(addr: str, code: int, ext: dict, body: bytes | None = None):
         finally:
             await client.close()
     return asyncio.run(go())
-
-
-def until(fn, timeout: float = 30.0, every: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(every)
 
 
 @pytest.fixture(scope="module")
