@@ -10,6 +10,7 @@ import time
 from collections import deque
 
 from remoting.errors import RemotingError
+from remoting.runtime import cancel_and_wait
 from tools.mqadmin.cli import CommandError
 from tools.mqadmin.client import AdminClient
 from tools.mqadmin.export_cmds import SYS_GROUP_PREFIX, SYSTEM_GROUPS
@@ -40,12 +41,7 @@ class History:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

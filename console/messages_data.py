@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Awaitable
 
 from remoting import trace
 from remoting.codes import ResponseCode
@@ -84,6 +85,19 @@ class Found:
 
 
 # ---------------------------------------------------------------- input
+
+async def answered(query: Awaitable[Found]) -> tuple[Found | None, str, int]:
+    """A query's result, or what the page says instead and its status: 400 for a query that cannot be asked,
+    404 for nothing there, 200 with the broker's refusal."""
+    try:
+        return await query, "", 200
+    except Invalid as e:
+        return None, str(e), 400
+    except NotFound as e:
+        return None, str(e), 404
+    except AdminError as e:
+        return None, f"the broker refused the query: {e}", 200
+
 
 def parse_time(raw: str, what: str) -> int:
     """A time from a form: datetime-local (yyyy-MM-ddTHH:mm[:ss]), yyyy-MM-dd HH:mm[:ss], milliseconds or

@@ -13,6 +13,7 @@ from remoting import fastjson
 from remoting.bodies import DataVersion
 from remoting.command import RemotingCommand
 from remoting.java_order import hashmap_order
+from remoting.runtime import cancel_and_wait
 
 from . import plain_files as files
 from .address import client_ip
@@ -97,12 +98,7 @@ class AclService:
         self._task = asyncio.get_running_loop().create_task(self._watch())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
 
     async def _watch(self) -> None:
         while True:

@@ -51,14 +51,7 @@ async def dlq(request: web.Request) -> web.Response:
                  "query": request.query_string}
     status = 200
     if q["group"]:
-        try:
-            ctx["found"] = await _list(request)
-        except md.Invalid as e:
-            ctx["error"], status = str(e), 400
-        except md.NotFound as e:
-            ctx["error"], status = str(e), 404
-        except AdminError as e:
-            ctx["error"] = f"the broker refused the query: {e}"
+        ctx["found"], ctx["error"], status = await md.answered(_list(request))
     groups = await _groups(request)
     return page(request, "dlq.html", status=status, title="Dead letters", groups=groups, **ctx)
 

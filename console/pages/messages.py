@@ -6,7 +6,6 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from tools.mqadmin.client import AdminError
 from tools.mqadmin.message_cmds import consume_directly
 from tools.mqadmin.msgfmt import consume_directly_result
 
@@ -58,14 +57,7 @@ async def messages(request: web.Request) -> web.Response:
         "found": None, "error": "", "presets": md.PRESETS, "cap": md.ROW_CAP, "detail_url": detail_url}
     status = 200
     if mode in MODES:
-        try:
-            ctx["found"] = await run_query(admin, mode, lambda k: _q(request, k))
-        except md.Invalid as e:
-            ctx["error"], status = str(e), 400
-        except md.NotFound as e:
-            ctx["error"], status = str(e), 404
-        except AdminError as e:
-            ctx["error"] = f"the broker refused the query: {e}"
+        ctx["found"], ctx["error"], status = await md.answered(run_query(admin, mode, lambda k: _q(request, k)))
     elif mode:
         ctx["error"], status = f"unknown query kind {mode!r}", 400
     return page(request, "messages.html", status=status, title="Messages", **ctx)
