@@ -88,7 +88,7 @@ test-unit: install
 test-integration: install $(CHROMIUM_READY)
 	$(PY) -m pytest -q tests/integration
 
-test-interop: install
+test-interop: install $(CHROMIUM_READY)
 	$(PY) -m pytest -q tests/interop
 
 # Against the real Java RocketMQ 4.9.7 (not part of `make test`: CI cannot build Java). See README "Java oracle tests".
