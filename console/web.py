@@ -185,7 +185,7 @@ def change(action: str, back: str | Callable[[web.Request], str] = "/"):
                 return page(request, "refused.html", status=403, title="Refused", reason=reason)
             form = await request.post()
             to = form.get("_back") or (back(request) if callable(back) else back)
-            if not isinstance(to, str) or not to.startswith("/") or to.startswith("//"):
+            if not local_path(to):
                 to = "/"
             try:
                 done = await fn(request, form)
@@ -200,6 +200,13 @@ def change(action: str, back: str | Callable[[web.Request], str] = "/"):
             raise web.HTTPSeeOther(done.to or to)
         return handler
     return wrap
+
+
+def local_path(to: object) -> bool:
+    """A redirect target of this console only: "/x", never "//host", "/\\host" (browsers read both as another
+    host) or anything with control characters."""
+    return (isinstance(to, str) and to.startswith("/") and not to.startswith(("//", "/\\")) and "\\" not in to
+            and not any(ord(c) < 32 or ord(c) == 127 for c in to))
 
 
 def field(form, name: str, default: str | None = None, required: bool = True) -> str:

@@ -151,3 +151,11 @@ def test_lags_read_off_a_consume_stats_answer_equal_the_full_parse():
     # a body of another shape (spaces, as a pretty printer would write it) is parsed whole, not misread
     spaced = body.replace('":[', '": [')
     assert {g: v.lag for g, v in lags_of_body(spaced).items()} == {"G1": 8, "G_2": 0, "Idle": 0}
+
+
+def test_redirect_targets_stay_on_the_console():
+    from console.web import local_path
+    assert local_path("/topics") and local_path("/dlq?group=G&range=30m")
+    for bad in ("//evil.example/x", "/\\evil.example", "/a\\b", "https://evil.example", "topics", "/a\r\nSet-Cookie:x",
+                "", None, 3):
+        assert not local_path(bad), bad
