@@ -16,11 +16,9 @@ from datetime import datetime
 
 import pytest
 
-from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
-from remoting.command import make_request
 from store import message as m
-from tests.support.admin import create_topic, mqadmin
+from tests.support.admin import create_topic, mqadmin, request
 from tests.support.console import ConsoleProcess, Web
 from tests.support.daemons import BrokerProcess, NamesrvProcess
 from tests.support.wait import until
@@ -28,16 +26,6 @@ from tests.support.wait import until
 TOPIC = "ConsoleMsgTopic"
 GROUP = "CID_console_dlq"
 JSON_BODY = '{"order": 42, "items": ["a", "b"]}'
-
-
-def call(addr: str, code: int, ext: dict, body: bytes | None = None):
-    async def go():
-        client = RemotingClient()
-        try:
-            return await client.invoke(addr, make_request(code, ext, body), 10)
-        finally:
-            await client.close()
-    return asyncio.run(go())
 
 
 def shown(page: str, name: str) -> str:
@@ -118,7 +106,7 @@ def test_time_range_is_capped_newest_first(world):
     create_topic(world["br"].addr, topic, queues=1)
     until(lambda: mqadmin("topicRoute", "-t", topic, "-n", world["ns"].addr).returncode == 0)
     for i in range(5):
-        resp = call(world["br"].addr, RequestCode.SEND_MESSAGE, {
+        resp = request(world["br"].addr, RequestCode.SEND_MESSAGE, {
             "producerGroup": "PID_cap", "topic": topic, "defaultTopic": "TBW102", "defaultTopicQueueNums": "4",
             "queueId": "0", "sysFlag": "0", "bornTimestamp": str(int(time.time() * 1000)), "flag": "0",
             "properties": m.properties_to_string({"UNIQ_KEY": f"{i:032X}", "KEYS": f"cap{i}"})}, b"x")
@@ -176,7 +164,7 @@ def test_receive_lists_the_newest_without_committing(world, sent):
     _, page = web.get(f"/send/receive?topic={TOPIC}&count=5&tags=OtherTag")
     assert sent["msgid"] not in result_ids(page)
     # the tools' group committed nothing
-    resp = call(world["br"].addr, RequestCode.QUERY_CONSUMER_OFFSET,
+    resp = request(world["br"].addr, RequestCode.QUERY_CONSUMER_OFFSET,
                 {"consumerGroup": "TOOLS_CONSUMER", "topic": TOPIC, "queueId": sent["queue"]})
     assert resp.code != ResponseCode.SUCCESS or int(resp.ext("offset", "-1")) <= 0
 
@@ -186,13 +174,13 @@ def make_dead_letter(world, body: bytes, keys: str) -> m.StoredMessage:
     consumer sends when it gives up) stores it in %DLQ%<group> exactly as for a real consumer."""
     addr = world["br"].addr
     props = m.properties_to_string({"KEYS": keys, "TAGS": "TagD", "UNIQ_KEY": f"D{time.time_ns():031X}"[:32]})
-    resp = call(addr, RequestCode.SEND_MESSAGE, {
+    resp = request(addr, RequestCode.SEND_MESSAGE, {
         "producerGroup": "PID_dlq", "topic": TOPIC, "defaultTopic": "TBW102", "defaultTopicQueueNums": "4",
         "queueId": "0", "sysFlag": "0", "bornTimestamp": str(int(time.time() * 1000)), "flag": "0",
         "properties": props}, body)
     assert resp.code == ResponseCode.SUCCESS, resp
     phys = m.decode_offset_msg_id(resp.ext("msgId"))[1]
-    back = call(addr, RequestCode.CONSUMER_SEND_MSG_BACK, {
+    back = request(addr, RequestCode.CONSUMER_SEND_MSG_BACK, {
         "offset": str(phys), "group": GROUP, "delayLevel": "0", "originMsgId": resp.ext("msgId"),
         "originTopic": TOPIC, "maxReconsumeTimes": "0"})
     assert back.code == ResponseCode.SUCCESS, back

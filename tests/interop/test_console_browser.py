@@ -6,7 +6,6 @@ the page and in the cluster (our mqadmin or the client), and each leaves a scree
 test-artifacts/console/<test>/ (the README's come from here)."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 import time
@@ -17,11 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from remoting import fastjson
-from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
-from remoting.command import make_request
 from store import message as m
-from tests.support.admin import mqadmin
+from tests.support.admin import mqadmin, request
 from tests.support.console import ADMIN_PASSWORD, ADMIN_USER, ConsoleProcess
 from tests.support.cpp1x import PushConsumer, message, produce
 
@@ -189,17 +186,11 @@ def test_an_operators_tour_in_chromium(cluster, browser_page, tmp_path):
 
             # 8. a dead letter: the consumer's give-up as the broker receives it (CONSUMER_SEND_MSG_BACK with
             # delay level -1); found on the dead-letter page and resent to %RETRY%<group>
-            async def give_up() -> None:
-                client = RemotingClient()
-                try:
-                    resp = await client.invoke(br.addr, make_request(RequestCode.CONSUMER_SEND_MSG_BACK, {
-                        "offset": str(m.decode_offset_msg_id(offset_id)[1]), "group": GROUP, "delayLevel": "-1",
-                        "originMsgId": msg_id, "originTopic": TOPIC}), 10)
-                    assert resp.code == ResponseCode.SUCCESS, resp.remark
-                finally:
-                    await client.close()
             with ThreadPoolExecutor(1) as pool:     # Playwright's sync API holds this thread's event loop
-                pool.submit(asyncio.run, give_up()).result(timeout=30)
+                resp = pool.submit(request, br.addr, RequestCode.CONSUMER_SEND_MSG_BACK, {
+                    "offset": str(m.decode_offset_msg_id(offset_id)[1]), "group": GROUP, "delayLevel": "-1",
+                    "originMsgId": msg_id, "originTopic": TOPIC}).result(timeout=30)
+            assert resp.code == ResponseCode.SUCCESS, resp.remark
             page.goto(base + "/dlq")
             form = page.get_by_test_id("dlq-query")
             form.get_by_test_id("dlq-group").fill(GROUP)

@@ -5,18 +5,15 @@ CONSUME_MESSAGE_DIRECTLY, so the page shows the broker's CODE 207 (CONSUME_MSG_T
 (No client available here answers CONSUME_MESSAGE_DIRECTLY; the Java client would: tests/java.)"""
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 import time
 
 import pytest
 
-from remoting.client import RemotingClient
 from remoting.codes import RequestCode, ResponseCode
-from remoting.command import make_request
 from store import message as m
-from tests.support.admin import create_topic, mqadmin
+from tests.support.admin import create_topic, mqadmin, request
 from tests.support.console import ConsoleProcess, Web
 from tests.support.cpp1x import PushConsumer, message, produce
 from tests.support.wait import until
@@ -25,16 +22,6 @@ pytestmark = pytest.mark.interop
 
 TOPIC = "ConsoleDirect"
 GROUP = "CID_console_direct"
-
-
-def call(addr: str, code: int, ext: dict, body: bytes | None = None):
-    async def go():
-        client = RemotingClient()
-        try:
-            return await client.invoke(addr, make_request(code, ext, body), 10)
-        finally:
-            await client.close()
-    return asyncio.run(go())
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +76,7 @@ def test_a_resent_dead_letter_reaches_the_groups_consumer(cluster, console, tmp_
         (row,) = re.findall(r'data-offset-id="([0-9A-F]+)"',
                             console.get(f"/messages?mode=key&topic={topic}&key=dead-k")[1])
         offset = m.decode_offset_msg_id(row)[1]
-        back = call(br.addr, RequestCode.CONSUMER_SEND_MSG_BACK, {
+        back = request(br.addr, RequestCode.CONSUMER_SEND_MSG_BACK, {
             "offset": str(offset), "group": group, "delayLevel": "0", "originMsgId": s["msg_id"],
             "originTopic": topic, "maxReconsumeTimes": "0"})
         assert back.code == ResponseCode.SUCCESS

@@ -43,19 +43,24 @@ def found_offset_ids(out: subprocess.CompletedProcess) -> list[str]:
     return [line.split()[-1] for line in out.stdout.splitlines() if line.startswith("OffsetID:")]
 
 
-def create_topic(broker_addr: str, topic: str, queues: int = 4, perm: int = 6) -> None:
-    """UPDATE_AND_CREATE_TOPIC on one broker, as `mqadmin updateTopic -b` sends it."""
-    async def run() -> None:
+def request(addr: str, code: int, ext: dict | None = None, body: bytes | None = None, timeout: float = 10.0):
+    """One request on a fresh connection, its answer returned (for a call no mqadmin subcommand makes, such as a
+    consumer's CONSUMER_SEND_MSG_BACK)."""
+    async def run():
         client = RemotingClient()
         try:
-            resp = await client.invoke(broker_addr, make_request(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-                "topic": topic, "defaultTopic": "TBW102", "readQueueNums": str(queues),
-                "writeQueueNums": str(queues), "perm": str(perm), "topicFilterType": "SINGLE_TAG",
-                "topicSysFlag": "0", "order": "false"}), 10)
-            assert resp.code == 0, resp
+            return await client.invoke(addr, make_request(code, ext, body), timeout)
         finally:
             await client.close()
-    asyncio.run(run())
+    return asyncio.run(run())
+
+
+def create_topic(broker_addr: str, topic: str, queues: int = 4, perm: int = 6) -> None:
+    """UPDATE_AND_CREATE_TOPIC on one broker, as `mqadmin updateTopic -b` sends it."""
+    resp = request(broker_addr, RequestCode.UPDATE_AND_CREATE_TOPIC, {
+        "topic": topic, "defaultTopic": "TBW102", "readQueueNums": str(queues), "writeQueueNums": str(queues),
+        "perm": str(perm), "topicFilterType": "SINGLE_TAG", "topicSysFlag": "0", "order": "false"})
+    assert resp.code == 0, resp
 
 
 def java_json(text: str) -> dict:
