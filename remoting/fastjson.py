@@ -178,15 +178,19 @@ def _tuple_key(k: tuple, qik: bool, ascii_only: bool) -> str:
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
+    """A peer's JSON; anything that is not (a body is whatever a peer sent) raises ValueError, nothing else."""
     text = bytes(data).decode("utf-8") if not isinstance(data, str) else data
     try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return _keys_quoted(text)
-    except ValueError:
-        return _Lenient(text).parse()
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+        try:
+            return _keys_quoted(text)
+        except ValueError:
+            return _Lenient(text).parse()
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
 
 
 # fastjson's two non-standard key forms, found outside strings (a string is matched whole first, so nothing
@@ -253,6 +257,8 @@ class _Lenient:
 
     def value(self) -> Any:
         c = self.peek()
+        if not c:
+            self.fail("unexpected end")     # ("" is in every string: the tests below would take it for a quote)
         if c == "{":
             return self.obj()
         if c == "[":
@@ -269,6 +275,8 @@ class _Lenient:
             return out
         while True:
             c = self.peek()
+            if not c:
+                self.fail("unexpected end")
             if c == "{":
                 key: Any = tuple(sorted(self.obj().items()))
             elif c in "\"'":
@@ -320,6 +328,8 @@ class _Lenient:
                     buf.append(json.loads('"' + s[j:end] + '"'))
                     j = end
                     continue
+                if j + 1 >= len(s):
+                    self.fail("unterminated string")
                 buf.append(s[j + 1])
                 j += 2
                 continue

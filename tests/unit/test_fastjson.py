@@ -89,3 +89,21 @@ def test_consume_stats_body_read_back():
     assert fastjson.loads(text) == {"offsetTable": {(("brokerName", "b"), ("queueId", 0), ("topic", "T")):
                                                     {"brokerOffset": 5}},
                                     "o": {0: 1, -2: 3}, "s": '{,{"a":1}:'}
+
+
+@pytest.mark.parametrize("bad", [b"\r", b" ", b"", b"{ ", b'{"a":', b"[1,", b"'\\", b"[" * 100_000, b"\xff"])
+def test_any_bad_body_is_a_value_error(bad):
+    """A body is whatever a peer sent: reading it fails with ValueError only (a whitespace-only body once reached
+    the string reader, since "" is in every string, and raised IndexError)."""
+    with pytest.raises(ValueError):
+        fastjson.loads(bad)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet='{}[]:,"\'\\ \r\n\t0123456789.eE+-abtrueflsnul\x00u', max_size=30),
+                 st.binary(max_size=20)))
+def test_fuzzed_bodies_read_or_raise_value_error(text):
+    try:
+        fastjson.loads(text)
+    except ValueError:
+        pass
